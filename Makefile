@@ -1,0 +1,38 @@
+# Two commands do everything on a fresh machine:
+#   make lab    set up, then start JupyterLab on 127.0.0.1 (token) opened on the tour
+#   make test   set up, then run the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.mlpec-installed
+PORT   ?= 8888
+export OMP_NUM_THREADS ?= 1
+
+.PHONY: setup lab test demo bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml setup.py
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e ".[test]"
+	$(VENV)/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --port=$(PORT) --no-browser \
+	    --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks/00_tour.ipynb
+
+test: $(STAMP)
+	MLPEC_QUICK=1 $(PY) -m pytest -q
+
+demo: $(STAMP)
+	MLPEC_QUICK=1 $(VENV)/bin/mlpec-lab demo out/demo
+
+bench: $(STAMP)
+	$(PY) -m pip install -q -e ".[test,bench]"
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info out

@@ -1,0 +1,1 @@
+"""Numba kernels (CPU and CUDA twins), shipped as ``mlpec_lab.kernels``."""
