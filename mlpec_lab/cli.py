@@ -11,6 +11,7 @@ import sys
 
 #: modules that provide ``register(subparsers)``; each adds its own commands
 COMMAND_MODULES = [
+    "mlpec_lab.battery.cli",
     "mlpec_lab.reference.cli",
 ]
 
