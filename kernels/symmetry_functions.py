@@ -1,0 +1,253 @@
+"""Atom-centred symmetry functions (Behler G2 radial, G5 angular), element-resolved,
+with analytic derivatives stored as sparse per-pair blocks.
+
+Features of atom ``i`` (``n_features = S * n_radial + S (S + 1) / 2 * n_angular``):
+
+- radial, species ``s`` of the neighbour, term ``r``: column ``s * n_radial + r``,
+  ``G2 = sum_j exp(-eta_r (r_ij - shift_r)^2) fc(r_ij)`` over ``r_ij < rc_radial``;
+- angular, unordered species pair ``(s, t)``, term ``a``: column
+  ``S * n_radial + pair_index[s, t] * n_angular + a``, ``G5 = 2^(1 - zeta) sum_{j<k}
+  (1 + lambda cos theta_jik)^zeta exp(-eta (r_ij^2 + r_ik^2)) fc(r_ij) fc(r_ik)`` over
+  ``r_ij, r_ik < rc_angular``.
+
+``fc(r) = 0.5 (cos(pi r / rc) + 1)``. Derivative blocks, for each full-list pair
+``p = (i, j)`` (``dG_i/dr_i = -sum_j dG_i/dr_j``, translation invariance):
+
+- ``radial_derivatives[p, r, :] = dG_i[s_j * n_radial + r] / dr_j``;
+- ``angular_derivatives[q, t, a, :] = dG_i[S * n_radial + pair_index[s_j, t] * n_angular
+  + a] / dr_j`` for the angular slot ``q = angular_slot[p]`` (-1 beyond rc_angular).
+
+:func:`descriptor_forces` contracts them with ``dE/dG`` into forces without dense
+matrices. Each per-atom function is compiled for the CPU and as a CUDA device function.
+"""
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from numba import cuda, njit, prange
+
+from .backend import cuda_blocks, select_backend
+from .neighbor_list import neighbor_list
+from .symmetry_spec import validated_spec
+
+
+class SymmetryFunctions(NamedTuple):
+    """features: (n, n_features); pair_i, pair_j: (n_pairs,) full list sorted by i;
+    radial_derivatives: (n_pairs, n_radial, 3) 1/Å; angular_slot: (n_pairs,) int64;
+    angular_derivatives: (n_angular_pairs, S, n_angular, 3) 1/Å; species: (n,) index
+    of each atom in ``spec["species"]``."""
+
+    features: np.ndarray
+    pair_i: np.ndarray
+    pair_j: np.ndarray
+    radial_derivatives: np.ndarray
+    angular_slot: np.ndarray
+    angular_derivatives: np.ndarray
+    species: np.ndarray
+
+
+def _atom_features(i, start, end, vectors, distances, pair_j, species, angular_slot,
+                   radial_eta, radial_shift, rc_radial, angular_eta, angular_zeta,
+                   angular_lambda, rc_angular, pair_index, n_species, features,
+                   radial_d, angular_d):
+    """Features of atom ``i`` and the derivative blocks of its pairs ``start:end``."""
+    n_radial = radial_eta.shape[0]
+    n_angular = angular_eta.shape[0]
+    angular_offset = n_species * n_radial
+    for f in range(features.shape[1]):
+        features[i, f] = 0.0
+    for p in range(start, end):
+        r = distances[p]
+        s = species[pair_j[p]]
+        inside = r < rc_radial
+        fc = 0.5 * (math.cos(math.pi * r / rc_radial) + 1.0) if inside else 0.0
+        dfc = -0.5 * math.pi / rc_radial * math.sin(math.pi * r / rc_radial) if inside else 0.0
+        for t in range(n_radial):
+            x = r - radial_shift[t]
+            e = math.exp(-radial_eta[t] * x * x)
+            features[i, s * n_radial + t] += e * fc
+            g = (e * dfc - 2.0 * radial_eta[t] * x * e * fc) / r
+            for c in range(3):
+                radial_d[p, t, c] = g * vectors[p, c]
+        q = angular_slot[p]
+        if q >= 0:
+            for t in range(n_species):
+                for a in range(n_angular):
+                    for c in range(3):
+                        angular_d[q, t, a, c] = 0.0
+    for p in range(start, end):
+        qp = angular_slot[p]
+        if qp < 0:
+            continue
+        rp = distances[p]
+        fp = 0.5 * (math.cos(math.pi * rp / rc_angular) + 1.0)
+        dfp = -0.5 * math.pi / rc_angular * math.sin(math.pi * rp / rc_angular) / rp
+        for k in range(p + 1, end):
+            qk = angular_slot[k]
+            if qk < 0:
+                continue
+            rk = distances[k]
+            fk = 0.5 * (math.cos(math.pi * rk / rc_angular) + 1.0)
+            dfk = -0.5 * math.pi / rc_angular * math.sin(math.pi * rk / rc_angular) / rk
+            dot = (vectors[p, 0] * vectors[k, 0] + vectors[p, 1] * vectors[k, 1]
+                   + vectors[p, 2] * vectors[k, 2])
+            cos = dot / (rp * rk)
+            sp = species[pair_j[p]]
+            sk = species[pair_j[k]]
+            column = angular_offset + pair_index[sp, sk] * n_angular
+            for a in range(n_angular):
+                lam = angular_lambda[a]
+                zeta = angular_zeta[a]
+                base = 1.0 + lam * cos
+                base = max(base, 0.0)  # round-off at cos = -lambda
+                power = base ** (zeta - 1.0)
+                radial = math.exp(-angular_eta[a] * (rp * rp + rk * rk))
+                norm = 2.0 ** (1.0 - zeta)
+                features[i, column + a] += norm * power * base * radial * fp * fk
+                # d/dr_j of each factor, as coefficients of vectors[p] and vectors[k]
+                dcos = norm * zeta * power * lam * radial * fp * fk
+                rest = norm * power * base * radial
+                cp = (dcos * (-cos / (rp * rp))
+                      + rest * (-2.0 * angular_eta[a] * fp + dfp) * fk)
+                ck = (dcos * (-cos / (rk * rk))
+                      + rest * (-2.0 * angular_eta[a] * fk + dfk) * fp)
+                cross_p = dcos / (rp * rk)
+                for c in range(3):
+                    angular_d[qp, sk, a, c] += cp * vectors[p, c] + cross_p * vectors[k, c]
+                    angular_d[qk, sp, a, c] += ck * vectors[k, c] + cross_p * vectors[p, c]
+
+
+_atom_features_cpu = njit(cache=True)(_atom_features)
+_atom_features_cuda = cuda.jit(device=True)(_atom_features)
+
+
+def _all_features(pair_start, vectors, distances, pair_j, species, angular_slot,
+                  radial_eta, radial_shift, rc_radial, angular_eta, angular_zeta,
+                  angular_lambda, rc_angular, pair_index, n_species, features,
+                  radial_d, angular_d):
+    for i in prange(features.shape[0]):
+        _atom_features_cpu(i, pair_start[i], pair_start[i + 1], vectors, distances, pair_j,
+                           species, angular_slot, radial_eta, radial_shift, rc_radial,
+                           angular_eta, angular_zeta, angular_lambda, rc_angular,
+                           pair_index, n_species, features, radial_d, angular_d)
+
+
+_all_features_serial = njit(cache=True)(_all_features)
+_all_features_parallel = njit(parallel=True, cache=True)(_all_features)
+
+
+@cuda.jit
+def _all_features_cuda(pair_start, vectors, distances, pair_j, species, angular_slot,
+                       radial_eta, radial_shift, rc_radial, angular_eta, angular_zeta,
+                       angular_lambda, rc_angular, pair_index, n_species, features,
+                       radial_d, angular_d):
+    i = cuda.grid(1)
+    if i < features.shape[0]:
+        _atom_features_cuda(i, pair_start[i], pair_start[i + 1], vectors, distances,
+                            pair_j, species, angular_slot, radial_eta, radial_shift,
+                            rc_radial, angular_eta, angular_zeta, angular_lambda,
+                            rc_angular, pair_index, n_species, features, radial_d,
+                            angular_d)
+
+
+def species_indices(spec, symbols):
+    """Index of each chemical symbol in ``spec["species"]``; clear error if absent."""
+    known = list(spec["species"])
+    try:
+        return np.array([known.index(s) for s in symbols], dtype=np.int64)
+    except ValueError:
+        missing = sorted(set(symbols) - set(known))
+        raise ValueError(f"element {', '.join(missing)} is not in this descriptor "
+                         f"(species {', '.join(known)})") from None
+
+
+def symmetry_functions(positions, cell, pbc, symbols, spec, *, backend=None):
+    """Symmetry functions and their derivative blocks (layout in the module docstring).
+
+    positions: (n, 3) Å; cell: (3, 3) Å; pbc: bool or (3,); symbols: n chemical symbols;
+    spec: descriptor dict (see :mod:`.symmetry_spec`). Returns :class:`SymmetryFunctions`.
+    """
+    spec = validated_spec(spec)
+    species = species_indices(spec, list(symbols))
+    positions = np.asarray(positions, dtype=np.float64)
+    if len(species) != len(positions):
+        raise ValueError(f"{len(symbols)} symbols for {len(positions)} positions")
+    rc_radial, rc_angular = spec["rc_radial"], spec["rc_angular"]
+    n = len(species)
+    choice = select_backend(backend, n)
+    nl = neighbor_list(positions, cell, pbc, max(rc_radial, rc_angular),
+                       backend="cuda" if choice == "cuda" else "cpu")
+    pair_start = np.zeros(n + 1, np.int64)
+    np.cumsum(np.bincount(nl.i, minlength=n), out=pair_start[1:])
+    is_angular = nl.distances < rc_angular
+    angular_slot = np.where(is_angular, np.cumsum(is_angular) - 1, -1).astype(np.int64)
+    n_species = len(spec["species"])
+    radial_eta, radial_shift = np.array(spec["radial_etas"]), np.array(spec["radial_shifts"])
+    angular_eta, angular_zeta = np.array(spec["angular_etas"]), np.array(spec["angular_zetas"])
+    angular_lambda = np.array(spec["angular_lambdas"], dtype=np.float64)
+    pair_index = species_pair_index(n_species)
+    n_features = n_species * len(radial_eta) + len(pair_index[np.triu_indices(n_species)]) \
+        * len(angular_eta)
+    features = np.empty((n, n_features))
+    radial_d = np.empty((len(nl.i), len(radial_eta), 3))
+    angular_d = np.empty((int(is_angular.sum()), n_species, len(angular_eta), 3))
+    args = (pair_start, nl.vectors, nl.distances, nl.j, species, angular_slot, radial_eta,
+            radial_shift, rc_radial, angular_eta, angular_zeta, angular_lambda, rc_angular,
+            pair_index, n_species, features, radial_d, angular_d)
+    if choice == "cuda":
+        device = [cuda.to_device(a) if isinstance(a, np.ndarray) else a for a in args]
+        _all_features_cuda[cuda_blocks(n)](*device)
+        features, radial_d, angular_d = (a.copy_to_host() for a in device[-3:])
+    elif choice == "cpu_parallel":
+        _all_features_parallel(*args)
+    else:
+        _all_features_serial(*args)
+    return SymmetryFunctions(features, nl.i, nl.j, radial_d, angular_slot, angular_d, species)
+
+
+def species_pair_index(n_species):
+    """(S, S) int64: index of the unordered species pair (s, t), row-major over s <= t."""
+    index = np.empty((n_species, n_species), np.int64)
+    rows, cols = np.triu_indices(n_species)
+    index[rows, cols] = index[cols, rows] = np.arange(len(rows))
+    return index
+
+
+def _contract_forces(dE_dG, pair_i, pair_j, species, radial_d, angular_slot, angular_d,
+                     pair_index, forces):
+    n_species, n_radial = angular_d.shape[1], radial_d.shape[1]
+    n_angular = angular_d.shape[2]
+    angular_offset = n_species * n_radial
+    for p in range(pair_i.shape[0]):
+        i, j = pair_i[p], pair_j[p]
+        sj = species[j]
+        for c in range(3):
+            g = 0.0
+            for t in range(n_radial):
+                g += dE_dG[i, sj * n_radial + t] * radial_d[p, t, c]
+            q = angular_slot[p]
+            if q >= 0:
+                for t in range(n_species):
+                    column = angular_offset + pair_index[sj, t] * n_angular
+                    for a in range(n_angular):
+                        g += dE_dG[i, column + a] * angular_d[q, t, a, c]
+            forces[j, c] -= g
+            forces[i, c] += g
+
+
+_contract_forces_cpu = njit(cache=True)(_contract_forces)
+
+
+def descriptor_forces(dE_dG, result):
+    """Forces (n, 3) eV/Å, ``F = -dE/dr``, from ``dE_dG``: (n, n_features) eV and the
+    derivative blocks of a :class:`SymmetryFunctions` result."""
+    dE_dG = np.ascontiguousarray(dE_dG, dtype=np.float64)
+    if dE_dG.shape != result.features.shape:
+        raise ValueError(f"dE_dG has shape {dE_dG.shape}, features {result.features.shape}")
+    forces = np.zeros((len(result.features), 3))
+    _contract_forces_cpu(dE_dG, result.pair_i, result.pair_j, result.species,
+                         result.radial_derivatives, result.angular_slot,
+                         result.angular_derivatives,
+                         species_pair_index(result.angular_derivatives.shape[1]), forces)
+    return forces
