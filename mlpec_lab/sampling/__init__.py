@@ -1,0 +1,1 @@
+"""Samplers: MD drivers, bias potentials, active learning, NEB, alchemical paths."""

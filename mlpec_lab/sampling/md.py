@@ -1,0 +1,75 @@
+"""Langevin / NVE molecular dynamics with any ASE calculator, with blow-up guards.
+
+A run stops (``MDStopped``) with the last good frame kept when the energy or forces are
+not finite, a force exceeds ``max_force``, or an atom leaves the protocol's z-window.
+"""
+from __future__ import annotations
+
+import numpy as np
+from ase import units
+from ase.calculators.singlepoint import SinglePointCalculator
+from ase.md.langevin import Langevin
+from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
+from ase.md.verlet import VelocityVerlet
+
+from mlpec_lab.systems import LZ
+
+
+class MDStopped(RuntimeError):
+    """MD stopped for a physical reason; ``last_good`` holds the last good frame."""
+
+    def __init__(self, message, last_good=None, step=None):
+        super().__init__(message)
+        self.last_good = last_good
+        self.step = step
+
+
+def _check(atoms, max_force: float, step: int):
+    e = atoms.get_potential_energy()
+    f = atoms.get_forces()
+    if not np.isfinite(e) or not np.all(np.isfinite(f)):
+        return f"non-finite energy or forces at step {step}"
+    fmax = np.linalg.norm(f, axis=1).max()
+    if fmax > max_force:
+        return f"force {fmax:.1f} eV/Å above the bound {max_force} eV/Å at step {step}"
+    if tuple(atoms.pbc) == (True, True, False):
+        z = atoms.positions[:, 2]
+        if z.min() <= 0.0 or z.max() >= LZ:
+            return f"an atom left the window 0 < z < {LZ} Å at step {step} (evaporation)"
+    return None
+
+
+def run_md(atoms, steps: int, timestep: float = 0.5, temperature: float = 300.0,
+           friction: float | None = 0.02, seed: int = 0, every: int = 1,
+           max_force: float = 50.0, init_velocities: bool = True, callback=None):
+    """Run MD on ``atoms`` (calculator attached) and yield ``(step, atoms.copy())``.
+
+    timestep fs; temperature K; friction 1/fs for Langevin (None: NVE velocity
+    Verlet); frames every ``every`` steps, step 0 included; ``callback(step, atoms)``
+    after each yielded frame. Raises MDStopped with the last good frame on blow-up.
+    """
+    rng = np.random.default_rng(seed)
+    if init_velocities:
+        MaxwellBoltzmannDistribution(atoms, temperature_K=temperature, rng=rng)
+        Stationary(atoms)
+    if friction is None:
+        dyn = VelocityVerlet(atoms, timestep * units.fs)
+    else:
+        dyn = Langevin(atoms, timestep * units.fs, temperature_K=temperature,
+                       friction=friction / units.fs, rng=rng, fixcm=False)
+    last_good = None
+    for step in range(steps + 1):
+        if step:
+            dyn.run(1)
+        problem = _check(atoms, max_force, step)
+        if problem:
+            raise MDStopped(problem, last_good=last_good, step=step)
+        last_good = atoms.copy()
+        last_good.calc = SinglePointCalculator(
+            last_good, energy=atoms.get_potential_energy(), forces=atoms.get_forces())
+        if step % every == 0:
+            frame = last_good.copy()
+            frame.calc = last_good.calc
+            yield step, frame
+            if callback is not None:
+                callback(step, frame)

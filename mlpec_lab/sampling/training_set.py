@@ -1,0 +1,116 @@
+"""Build an oracle-labelled training set: oracle-driven MD at several fields and
+compositions, plus rattled copies. Resumable: each trajectory is done once, and
+labelling skips what is already labelled (``mlpec_lab.reference.labelling``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from mlpec_lab.datasets import append_frames, read_dataset
+from mlpec_lab.reference import XTBReference
+from mlpec_lab.reference.labelling import label
+from mlpec_lab.sampling.md import MDStopped, run_md
+from mlpec_lab.systems import interface
+
+
+@dataclasses.dataclass(frozen=True)
+class Trajectory:
+    """One oracle-MD run: composition, field (V/Å), temperature (K), seed, length."""
+
+    n_water: int
+    ions: str | None = None
+    adsorbates: tuple = ()
+    field: float = 0.0
+    temperature: float = 350.0
+    seed: int = 0
+    steps: int = 40
+    every: int = 4
+    layers: int = 3
+
+    @property
+    def name(self) -> str:
+        ads = "".join(self.adsorbates) or "none"
+        return (f"w{self.n_water}_ion{self.ions or 'none'}_ads{ads}_F{self.field:+.2f}"
+                f"_T{self.temperature:.0f}_s{self.seed}_L{self.layers}")
+
+
+COMPOSITIONS = [
+    dict(n_water=4), dict(n_water=8), dict(n_water=12, ions="NaCl"),
+    dict(n_water=16, ions="NaCl"), dict(n_water=8, adsorbates=("OH",)),
+    dict(n_water=8, adsorbates=("H",)), dict(n_water=6, adsorbates=("O",)),
+    dict(n_water=10, ions="Na"), dict(n_water=10, ions="Cl"),
+]
+FIELDS = (-0.5, -0.25, 0.0, 0.25, 0.5)
+
+
+def default_plan(per_composition: int = 3) -> list[Trajectory]:
+    """Trajectories covering every composition at ``per_composition`` fields/temperatures."""
+    plan, k = [], 0
+    for comp in COMPOSITIONS:
+        for j in range(per_composition):
+            field = FIELDS[(k + 2 * j) % len(FIELDS)]
+            plan.append(Trajectory(**comp, field=field, temperature=(300.0, 400.0)[j % 2], seed=k))
+            k += 1
+    return plan
+
+
+def sample_trajectory(traj: Trajectory) -> list:
+    """Configurations (unlabelled) from oracle-driven Langevin MD of ``traj``."""
+    atoms = interface(n_water=traj.n_water, ions=traj.ions, adsorbates=traj.adsorbates,
+                      layers=traj.layers, field=traj.field, seed=traj.seed)
+    atoms.calc = XTBReference(reuse_wavefunction=True)
+    frames = []
+    try:
+        for step, frame in run_md(atoms, traj.steps, temperature=traj.temperature,
+                                  seed=traj.seed, every=traj.every):
+            frame.calc = None
+            frame.info.update(trajectory=traj.name, md_step=step)
+            frames.append(frame)
+    except MDStopped as stop:
+        print(f"{traj.name}: {stop}; keeping {len(frames)} frames")
+    return frames
+
+
+def rattled(frames, amplitude: float, seed: int) -> list:
+    """Copies of ``frames`` with non-Pt atoms displaced by N(0, amplitude²) Å."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for atoms in frames:
+        a = atoms.copy()
+        mobile = a.numbers != 78
+        a.positions[mobile] += rng.normal(scale=amplitude, size=(mobile.sum(), 3))
+        a.info.update(rattle=amplitude)
+        out.append(a)
+    return out
+
+
+def build_training_set(out_dir, plan=None, rattle_fraction: float = 0.3, seed: int = 0) -> dict:
+    """Sample every trajectory of ``plan`` (once), then label all configurations into
+    ``out_dir/labelled.extxyz``. Safe to interrupt and rerun."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    configs = out_dir / "configs.extxyz"
+    done_file = out_dir / "trajectories_done.json"
+    done = set(json.loads(done_file.read_text())) if done_file.exists() else set()
+    plan = default_plan() if plan is None else plan
+    for k, traj in enumerate(tqdm(plan, desc="oracle MD")):
+        if traj.name in done:
+            continue
+        frames = sample_trajectory(traj)
+        rng = np.random.default_rng(seed + k)
+        pick = [f for f in frames[1:] if rng.random() < rattle_fraction]
+        frames += rattled(pick, amplitude=rng.choice([0.04, 0.08]), seed=seed + k)
+        append_frames(configs, frames)
+        done.add(traj.name)
+        tmp = done_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(sorted(done), indent=0))
+        tmp.replace(done_file)
+        label(configs, out_dir / "labelled.extxyz", progress=False)
+    counts = label(configs, out_dir / "labelled.extxyz", progress=False)
+    counts["configs"] = len(read_dataset(configs, quiet=True))
+    return counts

@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+from ase.build import molecule
+
+from mlpec_lab.datasets import (
+    append_frames, config_id, labelled, read_dataset, write_dataset,
+)
+
+
+def _frames(n=4):
+    out = []
+    for k in range(n):
+        w = molecule("H2O")
+        w.rattle(0.05, seed=k)
+        out.append(labelled(w, -150.0 - k, np.full((3, 3), 0.1 * k), [0, 0, 0.4 + k],
+                            [0, 0, 0.1 * k], oracle="test", config_id=f"c{k}"))
+    return out
+
+
+def test_roundtrip_keeps_labels_field_and_provenance(tmp_path):
+    path = tmp_path / "d.extxyz"
+    write_dataset(path, _frames())
+    data = read_dataset(path)
+    assert len(data) == 4 and not data.problems
+    f = data.frames[2]
+    assert f.get_potential_energy() == pytest.approx(-152.0)
+    assert np.allclose(f.get_forces(), 0.2)
+    assert np.allclose(f.calc.results["dipole"], [0, 0, 2.4])
+    assert np.allclose(f.info["field"], [0, 0, 0.2])
+    assert f.info["oracle"] == "test" and f.info["config_id"] == "c2"
+
+
+@pytest.mark.parametrize("damage,line_hint", [
+    (lambda lines: lines.__setitem__(5, "3x\n"), 6),                        # bad atom count
+    (lambda lines: lines.__setitem__(7, "O  0.0 zero 0.1 0 0 0\n"), 6),     # unparsable coordinate
+    (lambda lines: lines.__setitem__(7, lines[7].replace("0.1", "nan", 1)), 6),  # non-finite
+])
+def test_corrupt_frame_is_skipped_and_reported(tmp_path, damage, line_hint):
+    path = tmp_path / "d.extxyz"
+    write_dataset(path, _frames())
+    lines = path.read_text().splitlines(keepends=True)
+    damage(lines)
+    path.write_text("".join(lines))
+    with pytest.warns(UserWarning, match="skipped 1 corrupt frame"):
+        data = read_dataset(path)
+    assert len(data) == 3
+    assert [f.info["config_id"] for f in data.frames] == ["c0", "c2", "c3"]
+    assert data.problems[0].frame == 1 and data.problems[0].line == line_hint
+
+
+def test_truncated_last_frame_is_reported(tmp_path):
+    path = tmp_path / "d.extxyz"
+    write_dataset(path, _frames(2))
+    text = path.read_text()
+    path.write_text(text[: len(text) - 30])
+    with pytest.warns(UserWarning):
+        data = read_dataset(path)
+    assert len(data) == 1 and len(data.problems) == 1
+    assert data.problems[0].frame == 1
+
+
+def test_append_is_whole_frames(tmp_path):
+    path = tmp_path / "d.extxyz"
+    frames = _frames(3)
+    append_frames(path, frames[:1])
+    append_frames(path, frames[1:])
+    assert len(read_dataset(path)) == 3
+
+
+def test_config_id_depends_on_positions_and_field():
+    w = molecule("H2O")
+    a = config_id(w, 0.1)
+    assert a == config_id(w.copy(), 0.1)
+    assert a != config_id(w, 0.2)
+    w.positions[0, 0] += 1e-3
+    assert a != config_id(w, 0.1)
