@@ -99,7 +99,23 @@ def _predict(args) -> int:
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    correction, _ = load_correction(_model_dir(args))
+    from . import physics
+    from .hybrid import TRAINED_RANGE, range_problems
+
+    meta_path = _model_dir(args) / "correction.json"
+    trained = (json.loads(meta_path.read_text()).get("trained_range", TRAINED_RANGE)
+               if meta_path.exists() else TRAINED_RANGE)
+    problems = range_problems(profile, args.temperature, args.initial_soc,
+                              physics.nominal_capacity_Ah(), trained)
+    if problems and not args.allow_extrapolation:
+        print("error: " + "; ".join(problems) + " (pass --allow-extrapolation to run anyway; "
+              "a warning is then recorded in the output)", file=sys.stderr)
+        return 2
+    try:
+        correction, _ = load_correction(_model_dir(args))
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
