@@ -13,6 +13,7 @@ import sys
 COMMAND_MODULES = [
     "mlpec_lab.battery.cli",
     "mlpec_lab.reference.cli",
+    "mlpec_lab.demo",
 ]
 
 
