@@ -60,6 +60,8 @@ def held_out_cases() -> list[dict]:
         case("heldout_drive_303K", "drive_cycle", 1.5, 303.0, 0.6, seed=9002, split="test"),
         case("heldout_pulse_273K", "pulse_rest", 2.0, 273.0, 0.8, seed=9101, split="test"),
         case("heldout_pulse_313K", "pulse_rest", 1.5, 313.0, 0.5, seed=9102, split="test"),
+        case("heldout_pulse_273K_lowsoc", "pulse_rest", 2.0, 273.0, 0.45, seed=9103,
+             split="test"),
     ]
 
 

@@ -123,9 +123,9 @@ def simulate(kind: str, time_s, current_A, temperature: float, initial_soc: floa
 
 
 def valid_mask(voltage) -> np.ndarray:
-    """True where the voltage is inside the cell's cut-off window (and every earlier
-    sample was too): a BMS stops the cell at the first crossing."""
+    """True where a BMS would use the sample: before the first crossing of the lower
+    cut-off (end of discharge: the cell is stopped) and not above the upper cut-off
+    (a BMS clips charge/regeneration there; the excursion is left out, not the rest)."""
     lo, hi = voltage_limits()
     v = np.asarray(voltage)
-    ok = (v >= lo) & (v <= hi)
-    return np.cumprod(ok).astype(bool)
+    return np.cumprod(v >= lo).astype(bool) & (v <= hi)
