@@ -50,8 +50,9 @@ class SymmetryFunctions(NamedTuple):
 def _atom_features(i, start, end, vectors, distances, pair_j, species, angular_slot,
                    radial_eta, radial_shift, rc_radial, angular_eta, angular_zeta,
                    angular_lambda, rc_angular, pair_index, n_species, features,
-                   radial_d, angular_d):
-    """Features of atom ``i`` and the derivative blocks of its pairs ``start:end``."""
+                   radial_d, angular_d, scratch):
+    """Features of atom ``i`` and the derivative blocks of its pairs ``start:end``;
+    ``scratch[q, a]`` holds ``exp(-eta_a r^2) fc(r)`` and its derivative / r."""
     n_radial = radial_eta.shape[0]
     n_angular = angular_eta.shape[0]
     angular_offset = n_species * n_radial
@@ -72,6 +73,12 @@ def _atom_features(i, start, end, vectors, distances, pair_j, species, angular_s
                 radial_d[p, t, c] = g * vectors[p, c]
         q = angular_slot[p]
         if q >= 0:
+            fa = 0.5 * (math.cos(math.pi * r / rc_angular) + 1.0)
+            dfa = -0.5 * math.pi / rc_angular * math.sin(math.pi * r / rc_angular) / r
+            for a in range(n_angular):
+                e = math.exp(-angular_eta[a] * r * r)
+                scratch[q, a, 0] = e * fa
+                scratch[q, a, 1] = e * (dfa - 2.0 * angular_eta[a] * fa)
             for t in range(n_species):
                 for a in range(n_angular):
                     for c in range(3):
@@ -81,15 +88,11 @@ def _atom_features(i, start, end, vectors, distances, pair_j, species, angular_s
         if qp < 0:
             continue
         rp = distances[p]
-        fp = 0.5 * (math.cos(math.pi * rp / rc_angular) + 1.0)
-        dfp = -0.5 * math.pi / rc_angular * math.sin(math.pi * rp / rc_angular) / rp
         for k in range(p + 1, end):
             qk = angular_slot[k]
             if qk < 0:
                 continue
             rk = distances[k]
-            fk = 0.5 * (math.cos(math.pi * rk / rc_angular) + 1.0)
-            dfk = -0.5 * math.pi / rc_angular * math.sin(math.pi * rk / rc_angular) / rk
             dot = (vectors[p, 0] * vectors[k, 0] + vectors[p, 1] * vectors[k, 1]
                    + vectors[p, 2] * vectors[k, 2])
             cos = dot / (rp * rk)
@@ -101,17 +104,21 @@ def _atom_features(i, start, end, vectors, distances, pair_j, species, angular_s
                 zeta = angular_zeta[a]
                 base = 1.0 + lam * cos
                 base = max(base, 0.0)  # round-off at cos = -lambda
-                power = base ** (zeta - 1.0)
-                radial = math.exp(-angular_eta[a] * (rp * rp + rk * rk))
-                norm = 2.0 ** (1.0 - zeta)
-                features[i, column + a] += norm * power * base * radial * fp * fk
+                m = int(zeta) - 1
+                if m == zeta - 1.0 and m <= 16:  # integer zeta: multiply, no pow()
+                    power, norm = 1.0, 1.0
+                    for _ in range(m):
+                        power *= base
+                        norm *= 0.5
+                else:
+                    power, norm = base ** (zeta - 1.0), 2.0 ** (1.0 - zeta)
+                gp, gk = scratch[qp, a, 0], scratch[qk, a, 0]
+                features[i, column + a] += norm * power * base * gp * gk
                 # d/dr_j of each factor, as coefficients of vectors[p] and vectors[k]
-                dcos = norm * zeta * power * lam * radial * fp * fk
-                rest = norm * power * base * radial
-                cp = (dcos * (-cos / (rp * rp))
-                      + rest * (-2.0 * angular_eta[a] * fp + dfp) * fk)
-                ck = (dcos * (-cos / (rk * rk))
-                      + rest * (-2.0 * angular_eta[a] * fk + dfk) * fp)
+                dcos = norm * zeta * power * lam * gp * gk
+                rest = norm * power * base
+                cp = dcos * (-cos / (rp * rp)) + rest * scratch[qp, a, 1] * gk
+                ck = dcos * (-cos / (rk * rk)) + rest * scratch[qk, a, 1] * gp
                 cross_p = dcos / (rp * rk)
                 for c in range(3):
                     angular_d[qp, sk, a, c] += cp * vectors[p, c] + cross_p * vectors[k, c]
@@ -125,12 +132,12 @@ _atom_features_cuda = cuda.jit(device=True)(_atom_features)
 def _all_features(pair_start, vectors, distances, pair_j, species, angular_slot,
                   radial_eta, radial_shift, rc_radial, angular_eta, angular_zeta,
                   angular_lambda, rc_angular, pair_index, n_species, features,
-                  radial_d, angular_d):
+                  radial_d, angular_d, scratch):
     for i in prange(features.shape[0]):
         _atom_features_cpu(i, pair_start[i], pair_start[i + 1], vectors, distances, pair_j,
                            species, angular_slot, radial_eta, radial_shift, rc_radial,
                            angular_eta, angular_zeta, angular_lambda, rc_angular,
-                           pair_index, n_species, features, radial_d, angular_d)
+                           pair_index, n_species, features, radial_d, angular_d, scratch)
 
 
 _all_features_serial = njit(cache=True)(_all_features)
@@ -141,14 +148,14 @@ _all_features_parallel = njit(parallel=True, cache=True)(_all_features)
 def _all_features_cuda(pair_start, vectors, distances, pair_j, species, angular_slot,
                        radial_eta, radial_shift, rc_radial, angular_eta, angular_zeta,
                        angular_lambda, rc_angular, pair_index, n_species, features,
-                       radial_d, angular_d):
+                       radial_d, angular_d, scratch):
     i = cuda.grid(1)
     if i < features.shape[0]:
         _atom_features_cuda(i, pair_start[i], pair_start[i + 1], vectors, distances,
                             pair_j, species, angular_slot, radial_eta, radial_shift,
                             rc_radial, angular_eta, angular_zeta, angular_lambda,
                             rc_angular, pair_index, n_species, features, radial_d,
-                            angular_d)
+                            angular_d, scratch)
 
 
 def species_indices(spec, symbols):
@@ -194,11 +201,12 @@ def symmetry_functions(positions, cell, pbc, symbols, spec, *, backend=None):
     angular_d = np.empty((int(is_angular.sum()), n_species, len(angular_eta), 3))
     args = (pair_start, nl.vectors, nl.distances, nl.j, species, angular_slot, radial_eta,
             radial_shift, rc_radial, angular_eta, angular_zeta, angular_lambda, rc_angular,
-            pair_index, n_species, features, radial_d, angular_d)
+            pair_index, n_species, features, radial_d, angular_d,
+            np.empty((len(angular_d), len(angular_eta), 2)))
     if choice == "cuda":
         device = [cuda.to_device(a) if isinstance(a, np.ndarray) else a for a in args]
         _all_features_cuda[cuda_blocks(n)](*device)
-        features, radial_d, angular_d = (a.copy_to_host() for a in device[-3:])
+        features, radial_d, angular_d = (a.copy_to_host() for a in device[-4:-1])
     elif choice == "cpu_parallel":
         _all_features_parallel(*args)
     else:
