@@ -86,6 +86,7 @@ def run_case(c: dict) -> xr.Dataset:
     for kind, s in sols.items():
         attrs[f"{kind}_wall_time_s"] = s.attrs["wall_time_s"]
         attrs[f"{kind}_termination"] = s.attrs["termination"]
+        attrs[f"{kind}_events"] = s.attrs["events"]
     return xr.Dataset(data, attrs=attrs)
 
 

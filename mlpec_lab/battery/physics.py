@@ -73,15 +73,31 @@ def voltage_limits() -> tuple[float, float]:
     return float(values["Lower voltage cut-off [V]"]), float(values["Upper voltage cut-off [V]"])
 
 
-def build_model(kind: str):
-    """Stock PyBaMM model ("spme" or "dfn") with ``MODEL_OPTIONS``; voltage events off."""
+def build_model(kind: str, voltage_events: bool = False):
+    """Stock PyBaMM model ("spme" or "dfn") with ``MODEL_OPTIONS``; the voltage cut-off
+    events are removed unless ``voltage_events``."""
     pybamm = _pybamm()
     if kind not in MODEL_KINDS:
         raise ValueError(f"unknown model {kind!r}: use one of {MODEL_KINDS}")
     cls = pybamm.lithium_ion.SPMe if kind == "spme" else pybamm.lithium_ion.DFN
     model = cls(options=dict(MODEL_OPTIONS))
-    model.events = [e for e in model.events if "voltage" not in e.name.lower()]
+    if not voltage_events:
+        model.events = [e for e in model.events if "voltage" not in e.name.lower()]
     return model
+
+
+def _solve(kind, time_s, current_A, temperature, initial_soc, voltage_events):
+    pybamm = _pybamm()
+    sim = pybamm.Simulation(
+        build_model(kind, voltage_events),
+        parameter_values=parameter_values(temperature, time_s, current_A),
+        solver=pybamm.IDAKLUSolver(),
+        var_pts=SPME_VAR_PTS if kind == "spme" else None,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return sim.solve(t_eval=[time_s[0], time_s[-1]], t_interp=time_s,
+                         initial_soc=float(initial_soc))
 
 
 def simulate(kind: str, time_s, current_A, temperature: float, initial_soc: float) -> xr.Dataset:
@@ -97,17 +113,14 @@ def simulate(kind: str, time_s, current_A, temperature: float, initial_soc: floa
     time_s = np.asarray(time_s, float)
     current_A = np.asarray(current_A, float)
     start = _time.perf_counter()
-    model = build_model(kind)
-    sim = pybamm.Simulation(
-        model,
-        parameter_values=parameter_values(temperature, time_s, current_A),
-        solver=pybamm.IDAKLUSolver(),
-        var_pts=SPME_VAR_PTS if kind == "spme" else None,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        sol = sim.solve(t_eval=[time_s[0], time_s[-1]], t_interp=time_s,
-                        initial_soc=float(initial_soc))
+    try:
+        sol = _solve(kind, time_s, current_A, temperature, initial_soc, False)
+        events = "physical only"
+    except pybamm.SolverError:
+        # driven far past a cut-off the solver can fail before a physical event stops
+        # it; then solve the stock model with its cut-off events (stops at the cut-off)
+        sol = _solve(kind, time_s, current_A, temperature, initial_soc, True)
+        events = "stock voltage cut-offs (retry after solver failure)"
     t = np.asarray(sol.t)
     data = {name: ("time", np.asarray(sol[pyb].entries, float), {"units": units,
                                                                   "long_name": pyb})
@@ -118,7 +131,7 @@ def simulate(kind: str, time_s, current_A, temperature: float, initial_soc: floa
         attrs={"model": kind, "parameter_set": PARAMETER_SET,
                "temperature_ambient_K": float(temperature),
                "initial_soc": float(initial_soc), "wall_time_s": wall,
-               "termination": str(sol.termination)},
+               "termination": str(sol.termination), "events": events},
     )
 
 

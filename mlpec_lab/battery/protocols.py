@@ -142,14 +142,14 @@ def standard_protocol(kind: str, c_rate: float, capacity_Ah: float, initial_soc:
                       seed: int = 0, duration_s: float | None = None) -> Profile:
     """One protocol per panel choice: ``kind`` in PROTOCOL_KINDS at intensity c_rate.
 
-    cc_discharge runs until ~95 % of the charge above SOC 0 is used (then 10 min
-    rest); cc_charge fills to SOC ~0.95; pulse_rest and drive_cycle use c_rate as peak."""
+    cc_discharge runs until ~95 % of the charge above SOC 0 is used (or duration_s,
+    if shorter; then 10 min rest); cc_charge fills to SOC ~0.9; pulse_rest and drive_cycle use c_rate as peak."""
     if kind == "cc_discharge":
-        dur = duration_s or 0.95 * initial_soc / c_rate * 3600
+        dur = min(duration_s or np.inf, 0.95 * initial_soc / c_rate * 3600)
         return constant_current(c_rate, dur, capacity_Ah, dt_s=max(1.0, dur / 1500),
                                 rest_after_s=600)
     if kind == "cc_charge":
-        dur = duration_s or max(60.0, (0.95 - initial_soc)) / c_rate * 3600
+        dur = duration_s or max(60.0 / 3600, 0.9 - initial_soc) / c_rate * 3600
         return constant_current(-c_rate, dur, capacity_Ah, dt_s=max(1.0, dur / 1500),
                                 rest_after_s=600)
     if kind == "pulse_rest":
