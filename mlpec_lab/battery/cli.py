@@ -49,7 +49,7 @@ def register(subparsers) -> None:
     q.add_argument("--cache", default=DEFAULT_CACHE)
     q.add_argument("--out", default=None, help="output directory (default data/battery)")
     q.add_argument("--seed", type=int, default=0)
-    q.add_argument("--epochs", type=int, default=300)
+    q.add_argument("--epochs", type=int, default=100)
     q.add_argument("--quick", action="store_true")
     q.set_defaults(func=_train)
 

@@ -45,6 +45,10 @@ def training_cases(seed: int = 0, quick: bool = False) -> list[dict]:
                             rng.uniform(0.3, 1.0), seed=s))
             out.append(case(f"drive_{tag}_{k}", "drive_cycle", rng.uniform(1.0, 2.0), T,
                             rng.uniform(0.4, 1.0), seed=s + 50))
+        if T <= 288.0:  # cold, high-rate transients are where SPMe is furthest off
+            extra = np.random.default_rng([seed, int(T)])
+            out.append(case(f"pulse_{tag}_2C", "pulse_rest", 2.0, T, extra.uniform(0.4, 1.0),
+                            seed=100 * int(T) + 2))
     return out
 
 
