@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from mlpec_lab.datasets import append_frames, read_dataset
+from mlpec_lab.datasets import append_frames, config_id, labelled, read_dataset
 from mlpec_lab.reference import XTBReference
-from mlpec_lab.reference.labelling import label
+from mlpec_lab.reference.labelling import PROTOCOL, label
 from mlpec_lab.sampling.md import MDStopped, run_md
 from mlpec_lab.systems import interface
 
@@ -28,8 +28,8 @@ class Trajectory:
     field: float = 0.0
     temperature: float = 350.0
     seed: int = 0
-    steps: int = 40
-    every: int = 4
+    steps: int = 24
+    every: int = 2
     layers: int = 3
 
     @property
@@ -60,17 +60,23 @@ def default_plan(per_composition: int = 3) -> list[Trajectory]:
 
 
 def sample_trajectory(traj: Trajectory) -> list:
-    """Configurations (unlabelled) from oracle-driven Langevin MD of ``traj``."""
+    """Labelled frames from oracle-driven Langevin MD of ``traj``.
+
+    Every MD step is a from-scratch oracle call (SAD guess, as labels must be), so the
+    sampled frames carry their labels without a second call."""
     atoms = interface(n_water=traj.n_water, ions=traj.ions, adsorbates=traj.adsorbates,
                       layers=traj.layers, field=traj.field, seed=traj.seed)
-    atoms.calc = XTBReference(reuse_wavefunction=True)
+    atoms.calc = XTBReference(reuse_wavefunction=False)
     frames = []
     try:
         for step, frame in run_md(atoms, traj.steps, temperature=traj.temperature,
                                   seed=traj.seed, every=traj.every):
-            frame.calc = None
-            frame.info.update(trajectory=traj.name, md_step=step)
-            frames.append(frame)
+            field = atoms.info["field"]
+            frames.append(labelled(frame, frame.get_potential_energy(), frame.get_forces(),
+                                   atoms.calc.results["dipole"], field,
+                                   config_id=config_id(frame, field), oracle=PROTOCOL,
+                                   scf_rung=str(atoms.calc.scf_rung), trajectory=traj.name,
+                                   md_step=step))
     except MDStopped as stop:
         print(f"{traj.name}: {stop}; keeping {len(frames)} frames")
     return frames
@@ -82,6 +88,8 @@ def rattled(frames, amplitude: float, seed: int) -> list:
     out = []
     for atoms in frames:
         a = atoms.copy()
+        a.calc = None
+        a.info = {"field": atoms.info["field"], "trajectory": atoms.info.get("trajectory", "")}
         mobile = a.numbers != 78
         a.positions[mobile] += rng.normal(scale=amplitude, size=(mobile.sum(), 3))
         a.info.update(rattle=amplitude)
@@ -90,8 +98,9 @@ def rattled(frames, amplitude: float, seed: int) -> list:
 
 
 def build_training_set(out_dir, plan=None, rattle_fraction: float = 0.3, seed: int = 0) -> dict:
-    """Sample every trajectory of ``plan`` (once), then label all configurations into
-    ``out_dir/labelled.extxyz``. Safe to interrupt and rerun."""
+    """Run every trajectory of ``plan`` once (its frames labelled as they are sampled),
+    rattle some frames and label those; all labels go to ``out_dir/labelled.extxyz``.
+    Safe to interrupt and rerun."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     configs = out_dir / "configs.extxyz"
@@ -102,15 +111,16 @@ def build_training_set(out_dir, plan=None, rattle_fraction: float = 0.3, seed: i
         if traj.name in done:
             continue
         frames = sample_trajectory(traj)
+        labelled_md = out_dir / "labelled.extxyz"
+        append_frames(labelled_md, frames)
         rng = np.random.default_rng(seed + k)
         pick = [f for f in frames[1:] if rng.random() < rattle_fraction]
-        frames += rattled(pick, amplitude=rng.choice([0.04, 0.08]), seed=seed + k)
-        append_frames(configs, frames)
+        append_frames(configs, rattled(pick, amplitude=rng.choice([0.04, 0.08]), seed=seed + k))
         done.add(traj.name)
         tmp = done_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(sorted(done), indent=0))
         tmp.replace(done_file)
         label(configs, out_dir / "labelled.extxyz", progress=False)
     counts = label(configs, out_dir / "labelled.extxyz", progress=False)
-    counts["configs"] = len(read_dataset(configs, quiet=True))
+    counts["labelled_total"] = len(read_dataset(out_dir / "labelled.extxyz", quiet=True))
     return counts

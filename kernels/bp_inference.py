@@ -1,0 +1,187 @@
+"""Fused inference of a field-aware Behler–Parrinello committee.
+
+For every atom and committee member: normalise G_i, run the two-hidden-layer tanh
+network, scale its four outputs (e_i, q~_i, α_i = softplus, β_i) and backpropagate
+dE/dG_i analytically in the same pass; then contract dE/dG with the descriptor
+derivative blocks into forces and add the direct field force Fz q_i on z. The math is
+that of ``mlpec_lab.potential.model`` (docstring there). Weights are stacked over
+members ``k`` and elements ``s``: ``w0 (K, S, nf, h)``, ``b0 (K, S, h)``, ``w1 (K, S, h, h)``,
+``b1``, ``w2 (K, S, h, 4)``, ``b2 (K, S, 4)``; ``mean``, ``std (K, S, nf)``;
+``offset (K, S)``; ``scale (K, 4)``.
+"""
+
+import math
+
+import numpy as np
+from numba import cuda, njit, prange
+
+from .backend import cuda_blocks, select_backend
+
+MAX_HIDDEN = 128  #: CUDA scratch size per thread
+
+
+def _atom_member(i, k, features, species, dz, field, w0, b0, w1, b1, w2, b2, mean, std,
+                 offset, scale, atomic, dE_dG, h1, h2):
+    """Outputs of atom ``i`` for member ``k`` into ``atomic[k, i, :4]`` (e_i eV, q~_i e,
+    α_i, β_i) and dE/dG_i into ``dE_dG[k, i]``; ``dz = z_i − mean z`` (Å)."""
+    s = species[i]
+    nf = features.shape[1]
+    nh = b0.shape[2]
+    for a in range(nh):
+        acc = b0[k, s, a]
+        for f in range(nf):
+            acc += (features[i, f] - mean[k, s, f]) / std[k, s, f] * w0[k, s, f, a]
+        h1[a] = math.tanh(acc)
+    for a in range(nh):
+        acc = b1[k, s, a]
+        for c in range(nh):
+            acc += h1[c] * w1[k, s, c, a]
+        h2[a] = math.tanh(acc)
+    raw0 = b2[k, s, 0]
+    raw1 = b2[k, s, 1]
+    raw2 = b2[k, s, 2]
+    raw3 = b2[k, s, 3]
+    for c in range(nh):
+        raw0 += h2[c] * w2[k, s, c, 0]
+        raw1 += h2[c] * w2[k, s, c, 1]
+        raw2 += h2[c] * w2[k, s, c, 2]
+        raw3 += h2[c] * w2[k, s, c, 3]
+    softplus = max(raw2, 0.0) + math.log1p(math.exp(-abs(raw2)))
+    sigmoid = 1.0 / (1.0 + math.exp(-raw2))
+    atomic[k, i, 0] = raw0 * scale[k, 0] + offset[k, s]
+    atomic[k, i, 1] = raw1 * scale[k, 1]
+    atomic[k, i, 2] = softplus * scale[k, 2]
+    atomic[k, i, 3] = raw3 * scale[k, 3]
+    # dE/d(raw outputs): E = Σe − Fz Σ q~ (z − z̄) − ½ Fz² Σα − ⅙ Fz³ Σβ
+    g0 = scale[k, 0]
+    g1 = -field * dz[i] * scale[k, 1]
+    g2 = -0.5 * field * field * scale[k, 2] * sigmoid
+    g3 = -field * field * field / 6.0 * scale[k, 3]
+    for c in range(nh):
+        h2[c] = (g0 * w2[k, s, c, 0] + g1 * w2[k, s, c, 1] + g2 * w2[k, s, c, 2]
+                 + g3 * w2[k, s, c, 3]) * (1.0 - h2[c] * h2[c])
+    for c in range(nh):
+        acc = 0.0
+        for a in range(nh):
+            acc += w1[k, s, c, a] * h2[a]
+        h1[c] = acc * (1.0 - h1[c] * h1[c])
+    for f in range(nf):
+        acc = 0.0
+        for a in range(nh):
+            acc += w0[k, s, f, a] * h1[a]
+        dE_dG[k, i, f] = acc / std[k, s, f]
+
+
+_atom_member_cpu = njit(cache=True)(_atom_member)
+_atom_member_cuda = cuda.jit(device=True)(_atom_member)
+
+
+def _networks(features, species, dz, field, w0, b0, w1, b1, w2, b2, mean, std, offset,
+              scale, atomic, dE_dG):
+    nh = b0.shape[2]
+    for i in prange(features.shape[0]):
+        h1 = np.empty(nh)
+        h2 = np.empty(nh)
+        for k in range(w0.shape[0]):
+            _atom_member_cpu(i, k, features, species, dz, field, w0, b0, w1, b1, w2, b2,
+                             mean, std, offset, scale, atomic, dE_dG, h1, h2)
+
+
+_networks_serial = njit(cache=True)(_networks)
+_networks_parallel = njit(cache=True, parallel=True)(_networks)
+
+
+@cuda.jit
+def _networks_cuda(features, species, dz, field, w0, b0, w1, b1, w2, b2, mean, std, offset,
+                   scale, atomic, dE_dG):
+    t = cuda.grid(1)
+    n = features.shape[0]
+    if t < n * w0.shape[0]:
+        h1 = cuda.local.array(MAX_HIDDEN, np.float64)
+        h2 = cuda.local.array(MAX_HIDDEN, np.float64)
+        _atom_member_cuda(t % n, t // n, features, species, dz, field, w0, b0, w1, b1, w2,
+                          b2, mean, std, offset, scale, atomic, dE_dG, h1, h2)
+
+
+def _pair_gradient(p, dE_dG, pair_i, pair_j, species, radial_d, angular_slot, angular_d,
+                   pair_index, c):
+    """dE/dr_j (component c) of the G_i terms of pair p = (i, j)."""
+    n_species, n_radial, n_angular = angular_d.shape[1], radial_d.shape[1], angular_d.shape[2]
+    i, sj = pair_i[p], species[pair_j[p]]
+    g = 0.0
+    for t in range(n_radial):
+        g += dE_dG[i, sj * n_radial + t] * radial_d[p, t, c]
+    q = angular_slot[p]
+    if q >= 0:
+        for t in range(n_species):
+            column = n_species * n_radial + pair_index[sj, t] * n_angular
+            for a in range(n_angular):
+                g += dE_dG[i, column + a] * angular_d[q, t, a, c]
+    return g
+
+
+_pair_gradient_cuda = cuda.jit(device=True)(_pair_gradient)
+
+
+@cuda.jit
+def _contract_cuda(dE_dG, pair_i, pair_j, species, radial_d, angular_slot, angular_d,
+                   pair_index, forces):
+    p = cuda.grid(1)
+    if p < pair_i.shape[0]:
+        for c in range(3):
+            g = _pair_gradient_cuda(p, dE_dG, pair_i, pair_j, species, radial_d, angular_slot,
+                                    angular_d, pair_index, c)
+            cuda.atomic.add(forces, (pair_j[p], c), -g)
+            cuda.atomic.add(forces, (pair_i[p], c), g)
+
+
+def committee_outputs(sf, z, field, weights, *, backend=None):
+    """Per-member energies, forces, dipoles of one structure.
+
+    sf: :class:`~mlpec_lab.kernels.symmetry_functions.SymmetryFunctions`; z: (n,) Å;
+    field: Fz V/Å; weights: dict of the stacked arrays named in the module docstring.
+    Returns dict: energy (K,) eV, forces (K, n, 3) eV/Å, dipole_z (K,) e·Å,
+    polarizability_zz (K,) e·Å²/V, charges (K, n) e.
+    """
+    from .symmetry_functions import descriptor_forces, species_pair_index
+
+    features = np.ascontiguousarray(sf.features, np.float64)
+    n = len(features)
+    z = np.asarray(z, np.float64)
+    dz = z - z.mean()
+    w = {key: np.ascontiguousarray(weights[key], np.float64)
+         for key in ("w0", "b0", "w1", "b1", "w2", "b2", "mean", "std", "offset", "scale")}
+    n_members, nh = w["w0"].shape[0], w["b0"].shape[2]
+    atomic = np.empty((n_members, n, 4))
+    dE_dG = np.empty((n_members, n, features.shape[1]))
+    args = (features, sf.species, dz, float(field), w["w0"], w["b0"], w["w1"], w["b1"],
+            w["w2"], w["b2"], w["mean"], w["std"], w["offset"], w["scale"])
+    choice = select_backend(backend, n)
+    forces = np.empty((n_members, n, 3))
+    if choice == "cuda":
+        if nh > MAX_HIDDEN:
+            raise ValueError(f"hidden width {nh} exceeds the CUDA kernel's {MAX_HIDDEN}")
+        dev = [cuda.to_device(a) if isinstance(a, np.ndarray) else a for a in args]
+        d_atomic, d_grad = cuda.to_device(atomic), cuda.to_device(dE_dG)
+        _networks_cuda[cuda_blocks(n * n_members)](*dev, d_atomic, d_grad)
+        atomic = d_atomic.copy_to_host()
+        blocks = [cuda.to_device(a) for a in (sf.pair_i, sf.pair_j, sf.species,
+                                              sf.radial_derivatives, sf.angular_slot,
+                                              sf.angular_derivatives)]
+        pair_index = cuda.to_device(species_pair_index(sf.angular_derivatives.shape[1]))
+        for k in range(n_members):
+            d_forces = cuda.to_device(np.zeros((n, 3)))
+            _contract_cuda[cuda_blocks(len(sf.pair_i))](d_grad[k], *blocks, pair_index, d_forces)
+            forces[k] = d_forces.copy_to_host()
+    else:
+        (_networks_parallel if choice == "cpu_parallel" else _networks_serial)(*args, atomic, dE_dG)
+        for k in range(n_members):
+            forces[k] = descriptor_forces(dE_dG[k], sf)
+    q = atomic[:, :, 1] - atomic[:, :, 1].mean(axis=1, keepdims=True)
+    mu0 = (q * z).sum(1)
+    alpha, beta = atomic[:, :, 2].sum(1), atomic[:, :, 3].sum(1)
+    energy = atomic[:, :, 0].sum(1) - mu0 * field - 0.5 * alpha * field**2 - beta * field**3 / 6
+    forces[:, :, 2] += field * q
+    return {"energy": energy, "forces": forces,
+            "dipole_z": mu0 + alpha * field + 0.5 * beta * field**2,
+            "polarizability_zz": alpha + beta * field, "charges": q}

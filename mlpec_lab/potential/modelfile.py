@@ -1,0 +1,78 @@
+"""Model files: one torch file holding everything needed to rebuild a committee.
+
+Layout (plain types and tensors only, so ``torch.load(weights_only=True)`` reads it)::
+
+    {"format": "mlpec-lab/field-aware-bp", "version": 1,
+     "spec": descriptor spec dict, "species": [...], "hidden": int,
+     "members": [state_dict, ...], "field_range": [Fmin, Fmax] (V/Å),
+     "force_deviation_threshold": eV/Å, "training": {provenance}}
+"""
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+import torch
+
+from mlpec_lab.kernels.symmetry_spec import n_features, validated_spec
+from mlpec_lab.potential.model import FieldAwareBP
+
+FORMAT = "mlpec-lab/field-aware-bp"
+VERSION = 1
+
+
+class ModelFileError(ValueError):
+    """A file that is not a readable mlpec-lab model."""
+
+
+def save_committee(path, members, spec, field_range, training: dict,
+                   force_deviation_threshold: float = 0.3) -> None:
+    """Write a committee (list of FieldAwareBP) to ``path`` (temporary file, then rename)."""
+    first = members[0]
+    payload = {
+        "format": FORMAT, "version": VERSION, "spec": validated_spec(spec),
+        "species": list(first.species), "hidden": int(first.hidden),
+        "members": [{k: v.detach().cpu().clone() for k, v in m.state_dict().items()}
+                    for m in members],
+        "field_range": [float(field_range[0]), float(field_range[1])],
+        "force_deviation_threshold": float(force_deviation_threshold),
+        "training": training,
+    }
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+
+
+def load_committee(path, dtype=torch.float64):
+    """Read a model file: returns (list of FieldAwareBP in eval mode, the payload dict)."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"model file {path} does not exist")
+    try:
+        payload = torch.load(path, weights_only=True, map_location="cpu")
+    except (RuntimeError, zipfile.BadZipFile, EOFError, ValueError, OSError) as exc:
+        raise ModelFileError(f"{path} is not a readable model file (corrupt or not a torch "
+                             f"file): {str(exc).splitlines()[0][:200]}") from None
+    except Exception as exc:  # weights_only refuses arbitrary objects
+        raise ModelFileError(f"{path} holds objects other than tensors and plain types; "
+                             f"refusing to unpickle it ({type(exc).__name__})") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ModelFileError(f"{path} is not an mlpec-lab model file (format "
+                             f"{payload.get('format') if isinstance(payload, dict) else type(payload).__name__!r})")
+    if payload.get("version") != VERSION:
+        raise ModelFileError(f"{path}: model file version {payload.get('version')} "
+                             f"is not supported (expected {VERSION})")
+    spec = validated_spec(payload["spec"])
+    members = []
+    for state in payload["members"]:
+        model = FieldAwareBP(payload["species"], n_features(spec), payload["hidden"]).to(dtype)
+        try:
+            model.load_state_dict(state)
+        except RuntimeError as exc:
+            raise ModelFileError(f"{path}: weights do not match the stored architecture: "
+                                 f"{str(exc).splitlines()[0]}") from None
+        model.eval()
+        members.append(model)
+    return members, payload

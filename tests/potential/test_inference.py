@@ -1,0 +1,96 @@
+"""The fused Numba kernel (and its CUDA twin) against the torch model, float64."""
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+from mlpec_lab.kernels.bp_inference import committee_outputs
+from mlpec_lab.kernels.symmetry_functions import symmetry_functions
+from mlpec_lab.potential.calculator import MLPotential, export_weights
+from mlpec_lab.potential.descriptors import describe, make_batch
+from mlpec_lab.systems import interface
+
+from .conftest import small_spec
+from .test_model import random_model
+
+
+def torch_committee(members, spec, atoms, fz):
+    batch = make_batch([describe(atoms, spec)], [fz])
+    outs = [m(batch) for m in members]
+    return {k: np.stack([o[k].detach().numpy() for o in outs])
+            for k in ("energy", "forces", "dipole_z", "charges", "polarizability_zz")}
+
+
+def test_fused_kernel_equals_torch_to_1e_10():
+    spec = small_spec()
+    members = [random_model(spec, seed=s) for s in range(3)]
+    atoms = interface(n_water=3, layers=3, adsorbates=("OH",), seed=2)
+    for fz in (-0.45, 0.0, 0.3):
+        sf = symmetry_functions(atoms.positions, atoms.cell.array, atoms.pbc,
+                                atoms.get_chemical_symbols(), spec)
+        got = committee_outputs(sf, atoms.positions[:, 2], fz, export_weights(members), backend="cpu")
+        ref = torch_committee(members, spec, atoms, fz)
+        assert np.allclose(got["energy"].ravel(), ref["energy"].ravel(), rtol=0, atol=1e-10)
+        assert np.allclose(got["forces"], ref["forces"], rtol=0, atol=1e-10)
+        assert np.allclose(got["dipole_z"].ravel(), ref["dipole_z"].ravel(), rtol=0, atol=1e-10)
+        assert np.allclose(got["charges"], ref["charges"], rtol=0, atol=1e-10)
+
+
+CUDA_SCRIPT = """
+import numpy as np
+from mlpec_lab.kernels.bp_inference import committee_outputs
+from mlpec_lab.kernels.symmetry_functions import symmetry_functions
+from mlpec_lab.potential.calculator import export_weights
+from ase import Atoms
+from tests.potential.conftest import small_spec
+from tests.potential.test_model import random_model
+spec = small_spec()
+members = [random_model(spec, seed=s, hidden=6) for s in range(2)]
+atoms = Atoms("OH2Pt", [(0, 0, 5), (0.76, 0.59, 5.2), (-0.76, 0.59, 5.1), (0.3, 0.1, 2.9)])
+sf = symmetry_functions(atoms.positions, np.eye(3) * 20, False, atoms.get_chemical_symbols(), spec)
+w = export_weights(members)
+cpu = committee_outputs(sf, atoms.positions[:, 2], 0.2, w, backend="cpu")
+gpu = committee_outputs(sf, atoms.positions[:, 2], 0.2, w, backend="cuda")
+for key in cpu:
+    assert np.allclose(cpu[key], gpu[key], rtol=0, atol=1e-10), key
+print("CUDA twin OK")
+"""
+
+
+def test_cuda_twin_equals_cpu_under_the_simulator():
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    res = subprocess.run([sys.executable, "-c", CUDA_SCRIPT], env=env, cwd=root,
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "CUDA twin OK" in res.stdout
+
+
+def test_calculator_committee_statistics_and_guards():
+    spec = small_spec()
+    members = [random_model(spec, seed=s) for s in range(3)]
+    payload = {"spec": spec, "field_range": [-0.5, 0.5], "force_deviation_threshold": 1e6}
+    atoms = interface(n_water=2, layers=3, seed=3, field=0.2)
+    atoms.calc = MLPotential((members, payload))
+    energy = atoms.get_potential_energy()
+    ref = torch_committee(members, spec, atoms, 0.2)
+    assert energy == pytest.approx(ref["energy"].mean(), abs=1e-10)
+    assert atoms.calc.results["energy_std"] == pytest.approx(ref["energy"].std(), abs=1e-10)
+    dev = np.sqrt(((ref["forces"] - ref["forces"].mean(0)) ** 2).sum(-1).mean(0))
+    assert np.allclose(atoms.calc.results["force_deviations"], dev, atol=1e-10)
+    assert atoms.calc.results["max_force_deviation"] == pytest.approx(dev.max(), abs=1e-10)
+    # outside the trained field range: a warning, or an error if asked
+    atoms.calc = MLPotential((members, payload), field=0.8)
+    with pytest.warns(UserWarning, match="outside the trained range"):
+        atoms.get_potential_energy()
+    atoms.calc = MLPotential((members, dict(payload, force_deviation_threshold=1e-6)),
+                             on_uncertainty="raise")
+    with pytest.raises(RuntimeError, match="max force deviation"):
+        atoms.get_potential_energy()
+    bad = interface(n_water=1, ions="Na", seed=1)
+    bad.calc = MLPotential((members, payload))
+    with pytest.raises(ValueError, match="element Na is not in this model .trained on H, O, Pt"):
+        bad.get_potential_energy()

@@ -1,0 +1,75 @@
+"""The torch model: forces, dipole and polarizability are derivatives of one energy."""
+import numpy as np
+import pytest
+import torch
+
+from mlpec_lab.kernels.symmetry_spec import n_features
+from mlpec_lab.potential.descriptors import describe, make_batch
+from mlpec_lab.potential.model import FieldAwareBP
+from mlpec_lab.systems import interface
+
+from .conftest import small_spec
+
+
+def random_model(spec, seed=0, hidden=12):
+    torch.manual_seed(seed)
+    model = FieldAwareBP(spec["species"], n_features(spec), hidden).double()
+    with torch.no_grad():
+        model.feature_mean.normal_(0, 0.3)
+        model.feature_std.uniform_(0.5, 2.0)
+        model.energy_offset.normal_()
+        for p in model.parameters():
+            p.mul_(3.0)  # larger outputs so every field term matters
+    return model
+
+
+@pytest.fixture(scope="module")
+def setup():
+    spec = small_spec()
+    atoms = interface(n_water=2, layers=3, seed=5)
+    atoms.rattle(0.05, seed=1)
+    return spec, atoms, random_model(spec)
+
+
+def run(model, spec, atoms, fz):
+    return model(make_batch([describe(atoms, spec)], [fz]))
+
+
+def test_forces_are_minus_gradient_by_finite_differences(setup):
+    spec, atoms, model = setup
+    forces = run(model, spec, atoms, 0.4)["forces"].detach().numpy()
+    d = 1e-5
+    for atom in (len(atoms) - 1, len(atoms) - 3, 4):
+        for axis in range(3):
+            plus, minus = atoms.copy(), atoms.copy()
+            plus.positions[atom, axis] += d
+            minus.positions[atom, axis] -= d
+            fd = -(run(model, spec, plus, 0.4)["energy"] - run(model, spec, minus, 0.4)["energy"]).item() / (2 * d)
+            assert fd == pytest.approx(forces[atom, axis], rel=1e-6, abs=1e-8)
+
+
+def test_dipole_and_polarizability_are_field_derivatives(setup):
+    spec, atoms, model = setup
+    h, f0 = 1e-3, 0.3
+    e = [run(model, spec, atoms, f0 + s * h)["energy"].item() for s in (-1, 0, 1)]
+    out = run(model, spec, atoms, f0)
+    assert -(e[2] - e[0]) / (2 * h) == pytest.approx(out["dipole_z"].item(), rel=1e-7)
+    assert -(e[2] - 2 * e[1] + e[0]) / h**2 == pytest.approx(out["polarizability_zz"].item(), rel=1e-4)
+
+
+def test_charges_conserve_total_charge_and_polarizability_is_positive(setup):
+    spec, atoms, model = setup
+    out = run(model, spec, atoms, 0.1)
+    assert abs(out["charges"].sum().item()) < 1e-12
+    feats = make_batch([describe(atoms, spec)], [0.0]).features
+    atomic = model.atomic_outputs(feats, make_batch([describe(atoms, spec)], [0.0]).species)
+    assert (atomic[:, 2] >= 0).all()
+
+
+def test_batched_structures_equal_single_ones(setup):
+    spec, atoms, model = setup
+    other = interface(n_water=1, layers=3, seed=9)
+    both = model(make_batch([describe(atoms, spec), describe(other, spec)], [0.2, -0.3]))
+    one = run(model, spec, other, -0.3)
+    assert both["energy"][1].item() == pytest.approx(one["energy"].item(), abs=1e-10)
+    assert torch.allclose(both["forces"][len(atoms):], one["forces"], atol=1e-10)

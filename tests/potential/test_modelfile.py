@@ -1,0 +1,50 @@
+import pytest
+import torch
+
+from mlpec_lab.potential.modelfile import ModelFileError, load_committee, save_committee
+
+from .conftest import small_spec
+from .test_model import random_model
+
+
+def test_roundtrip_with_weights_only(tmp_path):
+    spec = small_spec()
+    members = [random_model(spec, seed=s) for s in range(2)]
+    path = tmp_path / "m.pt"
+    save_committee(path, members, spec, (-0.5, 0.5), {"note": "test"})
+    raw = torch.load(path, weights_only=True)  # the file is plain data
+    assert raw["species"] == ["H", "O", "Pt"] and raw["training"] == {"note": "test"}
+    loaded, payload = load_committee(path)
+    assert payload["field_range"] == [-0.5, 0.5]
+    for a, b in zip(members, loaded):
+        for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
+            assert ka == kb and torch.equal(va, vb)
+
+
+def test_corrupt_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "m.pt"
+    save_committee(path, [random_model(small_spec())], small_spec(), (-0.5, 0.5), {})
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelFileError, match="not a readable model file"):
+        load_committee(path)
+
+
+def test_foreign_torch_file_is_refused(tmp_path):
+    path = tmp_path / "foreign.pt"
+    torch.save({"state_dict": {"w": torch.zeros(2)}}, path)
+    with pytest.raises(ModelFileError, match="not an mlpec-lab model file"):
+        load_committee(path)
+
+
+class Payload:
+    def __reduce__(self):
+        return (print, ("this must never run",))
+
+
+def test_file_with_arbitrary_objects_is_not_unpickled(tmp_path, capsys):
+    path = tmp_path / "evil.pt"
+    torch.save({"format": "mlpec-lab/field-aware-bp", "x": Payload()}, path, pickle_protocol=2)
+    with pytest.raises(ModelFileError, match="refusing to unpickle|not a readable"):
+        load_committee(path)
+    assert "this must never run" not in capsys.readouterr().out
