@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "mlpec_lab.battery.cli",
     "mlpec_lab.reference.cli",
     "mlpec_lab.demo",
+    "mlpec_lab.potential.cli",
 ]
 
 

@@ -1,0 +1,115 @@
+"""``mlpec-lab train | evaluate | md``: the ML potential from the command line."""
+from __future__ import annotations
+
+import json
+import sys
+import warnings
+
+
+def _train(args) -> int:
+    from mlpec_lab.potential.committee import train_committee
+    from mlpec_lab.potential.training import TrainingConfig
+
+    cfg = TrainingConfig(hidden=args.hidden, epochs=args.epochs, patience=args.patience,
+                         lr=args.lr, weight_energy=args.weights[0], weight_forces=args.weights[1],
+                         weight_dipole=args.weights[2], dtype=args.dtype, seed=args.seed)
+    summary = train_committee(args.data, args.out, n_members=args.members, cfg=cfg,
+                              executor=args.executor, workers=args.workers)
+    print(json.dumps({"model": args.out, **summary}, indent=1))
+    return 0
+
+
+def _evaluate(args) -> int:
+    from mlpec_lab.datasets import read_dataset
+    from mlpec_lab.potential.evaluation import evaluate
+    from mlpec_lab.potential.modelfile import load_committee
+
+    members, payload = load_committee(args.model)
+    frames = []
+    for path in args.data:
+        frames += read_dataset(path).frames
+    metrics = evaluate(members, frames, payload["spec"])
+    metrics["model"], metrics["data"] = args.model, args.data
+    text = json.dumps(metrics, indent=1)
+    if args.json and args.json != "-":
+        with open(args.json, "w") as fh:
+            fh.write(text + "\n")
+    print(text)
+    return 0
+
+
+def _md(args) -> int:
+    import numpy as np
+    from ase.io import read
+
+    from mlpec_lab.datasets import append_frames
+    from mlpec_lab.potential.calculator import MLPotential
+    from mlpec_lab.sampling.md import MDStopped, run_md
+
+    atoms = read(args.structure)
+    if args.field is not None:
+        atoms.info["field"] = np.array([0.0, 0.0, args.field])
+    atoms.calc = MLPotential(args.model, on_uncertainty="raise" if args.strict else "warn")
+    energies = []
+    try:
+        for step, frame in run_md(atoms, args.steps, timestep=args.timestep,
+                                  temperature=args.temperature,
+                                  friction=None if args.nve else args.friction,
+                                  seed=args.seed, every=args.every):
+            energies.append(frame.get_potential_energy() + atoms.get_kinetic_energy())
+            frame.info["field"] = atoms.info.get("field", np.zeros(3))
+            frame.info["md_step"] = step
+            if args.out:
+                append_frames(args.out, [frame])
+    except MDStopped as stop:
+        if args.out and stop.last_good is not None:
+            append_frames(args.out + ".last_good.extxyz", [stop.last_good])
+        print(f"MD stopped: {stop}", file=sys.stderr)
+        return 3
+    e = np.array(energies)
+    n_atoms = len(atoms)
+    report = {"steps": args.steps, "frames": len(e), "n_atoms": n_atoms,
+              "total_energy_drift_eV_per_atom": float((e[-1] - e[0]) / n_atoms),
+              "total_energy_std_eV_per_atom": float(e.std() / n_atoms)}
+    print(json.dumps(report))
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("train", help="train a committee on labelled extxyz datasets")
+    p.add_argument("data", nargs="+", help="labelled extxyz files")
+    p.add_argument("--out", required=True, help="model file to write")
+    p.add_argument("--members", type=int, default=4)
+    p.add_argument("--epochs", type=int, default=400)
+    p.add_argument("--patience", type=int, default=60)
+    p.add_argument("--hidden", type=int, default=32)
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--weights", type=float, nargs=3, default=(1.0, 1.0, 0.3),
+                   metavar=("E", "F", "MU"), help="loss weights of energy, forces, μz")
+    p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=1, help="members trained in parallel")
+    p.add_argument("--executor", default=None, help="'local', 'dask' or 'dask://HOST:PORT'")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("evaluate", help="errors of a model on labelled data (JSON)")
+    p.add_argument("model")
+    p.add_argument("data", nargs="+")
+    p.add_argument("--json", nargs="?", const="-", default="-", help="also write JSON to this file")
+    p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("md", help="ML-driven molecular dynamics")
+    p.add_argument("model")
+    p.add_argument("structure", help="any ASE-readable structure")
+    p.add_argument("--field", type=float, default=None, help="Fz, V/Å (default: the structure's)")
+    p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--timestep", type=float, default=0.5, help="fs")
+    p.add_argument("--temperature", type=float, default=300.0, help="K")
+    p.add_argument("--friction", type=float, default=0.02, help="Langevin friction, 1/fs")
+    p.add_argument("--nve", action="store_true", help="velocity Verlet (no thermostat)")
+    p.add_argument("--every", type=int, default=10, help="write a frame every N steps")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default=None, help="extxyz trajectory (appended)")
+    p.add_argument("--strict", action="store_true",
+                   help="stop when the committee disagrees beyond the model's threshold")
+    p.set_defaults(func=_md)
