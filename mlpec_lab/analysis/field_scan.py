@@ -1,0 +1,193 @@
+"""Field-scan driver: MD of one structure at a list of fields, cached on disk.
+
+Each field is one job for :func:`mlpec_lab.executor.map_unordered` (local processes or
+Dask). A job's trajectory is stored as netCDF under ``cache_dir``, keyed by a hash of
+the structure (numbers, positions, cell, pbc, tags), the model identity, the field and
+the MD settings (steps, timestep, temperature, friction, seed, every): asking again
+reads the file and runs nothing. The cache keeps the whole run; equilibration is
+discarded when the result is assembled, by a stated rule: the first ``equilibration``
+fraction of the steps (default 0.2). Every field uses the same MD seed (common random
+numbers, which makes differences between fields less noisy).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+from ase import Atoms
+from ase.calculators.singlepoint import SinglePointCalculator
+
+from mlpec_lab.analysis.stark import calculator_factory
+from mlpec_lab.executor import map_unordered
+
+
+def model_identity(model, model_id: str | None = None) -> str:
+    """A string that names the model in cache keys: the oracle's method, a model file's
+    content hash, or ``model_id`` / ``model.model_id`` / the callable's qualified name."""
+    if model_id is not None:
+        return str(model_id)
+    if isinstance(model, str) and model == "oracle":
+        return "oracle:GFN1-xTB(tblite),REFERENCE_PROTOCOL"
+    if isinstance(model, (str, os.PathLike)):
+        h = hashlib.sha256(Path(model).read_bytes()).hexdigest()
+        return f"model-file:{h}"
+    if callable(model):
+        return getattr(model, "model_id", None) or f"{model.__module__}.{getattr(model, '__qualname__', repr(model))}"
+    raise TypeError(f"cannot identify model {model!r}")
+
+
+def structure_digest(atoms: Atoms) -> str:
+    h = hashlib.sha256()
+    for arr in (atoms.numbers.astype(np.int64), np.round(atoms.positions, 8),
+                np.round(atoms.cell.array, 8), np.asarray(atoms.pbc, np.int8),
+                atoms.get_tags().astype(np.int64)):
+        h.update(np.ascontiguousarray(arr).tobytes())
+    return h.hexdigest()
+
+
+def _run_field(job: dict) -> xr.Dataset:
+    """One field: MD with the job's model; per saved frame positions, charges, energy, μz."""
+    from mlpec_lab.sampling.md import MDStopped, run_md
+
+    atoms = job["atoms"].copy()
+    fz = float(job["field"])
+    atoms.info["field"] = np.array([0.0, 0.0, fz])
+    atoms.calc = calculator_factory(job["model"])(fz)
+    steps, pos, q, e, mu = [], [], [], [], []
+    try:
+        for step, frame in run_md(atoms, job["steps"], timestep=job["timestep"],
+                                  temperature=job["temperature"], friction=job["friction"],
+                                  seed=job["seed"], every=job["every"]):
+            res = atoms.calc.results  # the live calculator: model charges and dipole
+            steps.append(step)
+            pos.append(frame.positions)
+            e.append(frame.get_potential_energy())
+            q.append(np.asarray(res["charges"], float) if "charges" in res else np.full(len(atoms), np.nan))
+            mu.append(float(np.ravel(res["dipole"])[2]) if "dipole" in res else np.nan)
+    except MDStopped as err:
+        raise MDStopped(f"field Fz = {fz:+.3f} V/Å: {err}", err.last_good, err.step) from err
+    ds = xr.Dataset(
+        {"positions": (("frame", "atom", "xyz"), np.array(pos)),
+         "charges": (("frame", "atom"), np.array(q)),
+         "energy": ("frame", np.array(e)), "dipole_z": ("frame", np.array(mu)),
+         "cell": (("cell_vector", "xyz"), atoms.cell.array)},
+        coords={"step": ("frame", np.array(steps)), "numbers": ("atom", atoms.numbers),
+                "tags": ("atom", atoms.get_tags()), "time": ("frame", np.array(steps) * job["timestep"])},
+        attrs={"pbc": np.asarray(atoms.pbc, np.int8), "field_value": fz, "model_id": job["model_id"],
+               "steps": job["steps"], "timestep": job["timestep"], "temperature": job["temperature"],
+               "friction": -1.0 if job["friction"] is None else job["friction"], "seed": job["seed"],
+               "every": job["every"]})
+    units = {"positions": "Å", "charges": "e", "energy": "eV", "dipole_z": "e·Å", "cell": "Å"}
+    for k, u in units.items():
+        ds[k].attrs["units"] = u
+    ds.time.attrs["units"] = "fs"
+    return ds
+
+
+def _write(ds: xr.Dataset, path: Path) -> None:
+    tmp = path.with_suffix(".tmp.nc")
+    ds.to_netcdf(tmp, engine="h5netcdf")
+    os.replace(tmp, path)
+
+
+def field_scan(atoms: Atoms, fields, model, steps: int, *, timestep: float = 0.5,
+               temperature: float = 300.0, friction: float | None = 0.02, seed: int = 0,
+               every: int = 10, equilibration: float = 0.2, cache_dir=None,
+               model_id: str | None = None, executor=None, max_workers: int | None = None) -> xr.Dataset:
+    """MD of ``atoms`` at each Fz in ``fields`` (V/Å) with ``model`` ("oracle", a model
+    file, or a picklable callable field → Calculator).
+
+    steps: MD steps per field (timestep fs, temperature K, Langevin friction 1/fs, frames
+    every ``every`` steps); equilibration: fraction of the steps discarded at the start
+    (0 ≤ f < 1); cache_dir: where trajectories are kept (None: no cache); executor,
+    max_workers: see :func:`mlpec_lab.executor.map_unordered`.
+    Returns a Dataset with dims (field, frame, atom, xyz): ``positions`` (Å), ``charges``
+    (e; NaN if the calculator gives none), ``energy`` (eV), ``dipole_z`` (e·Å), ``cell``;
+    attrs say the equilibration rule and which fields came from the cache.
+    Turn a field's frames into Atoms with :func:`scan_frames`.
+    """
+    fields = np.asarray(fields, float).ravel()
+    if fields.size == 0:
+        raise ValueError("fields must be a non-empty list of Fz values in V/Å")
+    if len(np.unique(fields)) != len(fields):
+        raise ValueError(f"fields contain duplicates: {list(fields)}")
+    if int(steps) < 1 or int(every) < 1:
+        raise ValueError(f"steps and every must be positive, got steps={steps}, every={every}")
+    if not 0.0 <= equilibration < 1.0:
+        raise ValueError(f"equilibration is the fraction of steps discarded, 0 ≤ f < 1, got {equilibration}")
+    mid = model_identity(model, model_id)
+    base = structure_digest(atoms)
+    clean = atoms.copy()
+    clean.calc = None
+    jobs, paths, results, cached = [], [], {}, []
+    for fz in fields:
+        key = json.dumps({"structure": base, "model": mid, "field": round(float(fz), 10),
+                          "steps": int(steps), "timestep": timestep, "temperature": temperature,
+                          "friction": friction, "seed": seed, "every": int(every)}, sort_keys=True)
+        path = None
+        if cache_dir is not None:
+            Path(cache_dir).mkdir(parents=True, exist_ok=True)
+            path = Path(cache_dir) / f"field_scan_{hashlib.sha256(key.encode()).hexdigest()[:24]}.nc"
+            if path.exists():
+                with xr.open_dataset(path, engine="h5netcdf") as ds:
+                    results[float(fz)] = ds.load()
+                cached.append(float(fz))
+                continue
+        jobs.append({"atoms": clean, "field": float(fz), "model": model, "model_id": mid,
+                     "steps": int(steps), "timestep": timestep, "temperature": temperature,
+                     "friction": friction, "seed": seed, "every": int(every)})
+        paths.append(path)
+    for i, ds in map_unordered(_run_field, jobs, executor=executor, max_workers=max_workers):
+        if paths[i] is not None:
+            _write(ds, paths[i])
+        results[jobs[i]["field"]] = ds
+    n_skip = int(np.ceil(equilibration * int(steps)))
+    parts = [results[float(fz)].sel(frame=results[float(fz)].step.values >= n_skip) for fz in fields]
+    out = xr.concat([p.drop_vars("cell") for p in parts], dim=xr.DataArray(fields, dims="field", name="field"))
+    out["cell"] = parts[0]["cell"]
+    out.field.attrs["units"] = "V/Å"
+    out.attrs.update(parts[0].attrs)
+    out.attrs.pop("field_value", None)
+    out.attrs.update(equilibration=f"first {equilibration:g} of the steps discarded "
+                                   f"(steps < {n_skip})", cached_fields=np.array(cached),
+                     symbols=" ".join(Atoms(numbers=parts[0].numbers.values).get_chemical_symbols()))
+    return out
+
+
+def scan_frames(scan: xr.Dataset, field: float) -> list[Atoms]:
+    """The production frames at one field as ``ase.Atoms`` with energy, charges and dipole
+    results attached (so the analyses find the model charges) and ``info["field"]``."""
+    fz = scan.field.values[np.argmin(np.abs(scan.field.values - field))]
+    if abs(fz - field) > 1e-9:
+        raise ValueError(f"field {field} V/Å is not in the scan (fields: {list(scan.field.values)})")
+    one = scan.sel(field=fz)
+    numbers, tags = one.numbers.values, one.tags.values
+    pbc = np.asarray(scan.attrs["pbc"], bool)
+    frames = []
+    for k in range(one.sizes["frame"]):
+        a = Atoms(numbers=numbers, positions=one.positions.values[k], cell=one.cell.values, pbc=pbc,
+                  tags=tags)
+        a.info["field"] = np.array([0.0, 0.0, float(fz)])
+        results = {"energy": float(one.energy.values[k])}
+        q = one.charges.values[k]
+        if np.all(np.isfinite(q)):
+            results["charges"] = q
+        if np.isfinite(one.dipole_z.values[k]):
+            results["dipole"] = np.array([0.0, 0.0, float(one.dipole_z.values[k])])
+        a.calc = SinglePointCalculator(a, **results)
+        frames.append(a)
+    return frames
+
+
+def analyse_scan(scan: xr.Dataset, analysis, **kwargs):
+    """Apply an analysis ``analysis(frames, **kwargs)`` at each field of the scan and
+    stack the results along a ``field`` dimension (V/Å)."""
+    parts = [analysis(scan_frames(scan, fz), **kwargs) for fz in scan.field.values]
+    out = xr.concat(parts, dim=xr.DataArray(scan.field.values, dims="field", name="field"),
+                    coords="minimal", compat="override", combine_attrs="override")
+    out.field.attrs["units"] = "V/Å"
+    return out
