@@ -29,3 +29,22 @@ def field_scan_plot(ds, axes=None):
         ax.set_xlabel("Fz (V/Å)")
         ax.set_title("")
     return axes
+
+
+def md_traces(history):
+    """Fz, potential energy and committee max force deviation against MD time."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    t = np.array([h["time"] for h in history])
+    fig = Figure(figsize=(5.6, 5.0), constrained_layout=True)
+    axes = fig.subplots(3, 1, sharex=True)
+    axes[0].step(t, [h["field"] for h in history], where="post", color="tab:red")
+    axes[0].set_ylabel("Fz (V/Å)")
+    axes[0].set_ylim(-0.55, 0.55)
+    axes[1].plot(t, [h["energy"] for h in history], color="tab:blue")
+    axes[1].set_ylabel("E_pot (eV)")
+    axes[2].plot(t, [h["max_force_deviation"] for h in history], color="tab:purple")
+    axes[2].set_ylabel("max σ_F (eV/Å)")
+    axes[2].set_xlabel("time (fs)")
+    return fig
