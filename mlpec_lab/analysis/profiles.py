@@ -128,6 +128,7 @@ class WaterOrientation(FrameAnalysis):
         self.cos_edges = np.linspace(-1.0, 1.0, self.n_cos + 1)
         shape = (len(self.edges) - 1, self.n_cos)
         self.dip, self.oh = np.zeros(shape), np.zeros(shape)
+        self.sum_cos = {"dipole": np.zeros(shape[0]), "oh": np.zeros(shape[0])}
 
     def _single_frame(self, atoms):
         w = water_molecules(atoms)
@@ -144,6 +145,8 @@ class WaterOrientation(FrameAnalysis):
         z = o[:, 2] - surface_z(atoms, self.surface)
         self.dip += np.histogram2d(z, cos_d, (self.edges, self.cos_edges))[0]
         self.oh += np.histogram2d(np.concatenate([z, z]), cos_oh, (self.edges, self.cos_edges))[0]
+        self.sum_cos["dipole"] += np.histogram(z, self.edges, weights=cos_d)[0]
+        self.sum_cos["oh"] += np.histogram(np.concatenate([z, z]), self.edges, weights=cos_oh)[0]
 
     def _conclude(self):
         zc = 0.5 * (self.edges[1:] + self.edges[:-1])
@@ -154,7 +157,7 @@ class WaterOrientation(FrameAnalysis):
             n = h.sum(axis=1, keepdims=True)
             with np.errstate(invalid="ignore", divide="ignore"):
                 p = np.where(n > 0, h / (n * dc), np.nan)
-                mean = np.where(n[:, 0] > 0, (h * cc).sum(1) / n[:, 0], np.nan)
+                mean = np.where(n[:, 0] > 0, self.sum_cos[name] / n[:, 0], np.nan)
             out[f"p_{name}"] = (("z", "cos_theta"), p)
             out[f"mean_cos_{name}"] = ("z", mean)
             out[f"count_{name}"] = ("z", n[:, 0])
