@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "mlpec_lab.reference.cli",
     "mlpec_lab.demo",
     "mlpec_lab.potential.cli",
+    "mlpec_lab.analysis.cli",
 ]
 
 

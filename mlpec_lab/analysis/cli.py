@@ -74,7 +74,7 @@ def register(sub) -> None:
     p.add_argument("model", metavar="MODEL", help="model file, or 'oracle'")
     p.add_argument("structure", metavar="STRUCTURE", help="structure file ASE can read")
     p.add_argument("--fields", nargs="+", required=True,
-                   help="Fz values in V/Å (space or comma separated; at least 3)")
+                   help="Fz values in V/Å, at least 3: space separated (--fields -0.1 0 0.1) or comma separated after = (--fields=-0.1,0,0.1)")
     p.add_argument("--frame", default="-1", help="frame of STRUCTURE (ASE index, default -1)")
     p.add_argument("--compare-oracle", action="store_true",
                    help="also scan with the oracle and report its estimates")
