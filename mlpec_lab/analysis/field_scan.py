@@ -33,6 +33,9 @@ def model_identity(model, model_id: str | None = None) -> str:
     if isinstance(model, str) and model == "oracle":
         return "oracle:GFN1-xTB(tblite),REFERENCE_PROTOCOL"
     if isinstance(model, (str, os.PathLike)):
+        if not os.path.isfile(model):
+            raise FileNotFoundError(f"model file {os.fspath(model)!r} does not exist "
+                                    "(give a model file, 'oracle', or a callable field → Calculator)")
         h = hashlib.sha256(Path(model).read_bytes()).hexdigest()
         return f"model-file:{h}"
     if callable(model):
