@@ -6,7 +6,10 @@ the structure (numbers, positions, cell, pbc, tags), the model identity, the fie
 the MD settings (steps, timestep, temperature, friction, seed, every): asking again
 reads the file and runs nothing. The cache keeps the whole run; equilibration is
 discarded when the result is assembled, by a stated rule: the first ``equilibration``
-fraction of the steps (default 0.2). Every field uses the same MD seed (common random
+fraction of the steps (default 0.2), or with ``equilibration="auto"`` the start that
+maximises the effective sample size of the potential-energy series
+(:func:`mlpec_lab.analysis.blocking.detect_equilibration`), the latest over all fields
+so that every field keeps the same frames. Every field uses the same MD seed (common random
 numbers, which makes differences between fields less noisy).
 """
 from __future__ import annotations
@@ -106,7 +109,7 @@ def field_scan(atoms: Atoms, fields, model, steps: int, *, timestep: float = 0.5
 
     steps: MD steps per field (timestep fs, temperature K, Langevin friction 1/fs, frames
     every ``every`` steps); equilibration: fraction of the steps discarded at the start
-    (0 ≤ f < 1); cache_dir: where trajectories are kept (None: no cache); executor,
+    (0 ≤ f < 1), or "auto" (module docstring); cache_dir: where trajectories are kept (None: no cache); executor,
     max_workers: see :func:`mlpec_lab.executor.map_unordered`.
     Returns a Dataset with dims (field, frame, atom, xyz): ``positions`` (Å), ``charges``
     (e; NaN if the calculator gives none), ``energy`` (eV), ``dipole_z`` (e·Å), ``cell``;
@@ -120,8 +123,10 @@ def field_scan(atoms: Atoms, fields, model, steps: int, *, timestep: float = 0.5
         raise ValueError(f"fields contain duplicates: {list(fields)}")
     if int(steps) < 1 or int(every) < 1:
         raise ValueError(f"steps and every must be positive, got steps={steps}, every={every}")
-    if not 0.0 <= equilibration < 1.0:
-        raise ValueError(f"equilibration is the fraction of steps discarded, 0 ≤ f < 1, got {equilibration}")
+    if equilibration != "auto" and not (isinstance(equilibration, (int, float))
+                                        and 0.0 <= equilibration < 1.0):
+        raise ValueError(f"equilibration is the fraction of steps discarded (0 ≤ f < 1) or "
+                         f"'auto', got {equilibration!r}")
     mid = model_identity(model, model_id)
     base = structure_digest(atoms)
     clean = atoms.copy()
@@ -148,15 +153,27 @@ def field_scan(atoms: Atoms, fields, model, steps: int, *, timestep: float = 0.5
         if paths[i] is not None:
             _write(ds, paths[i])
         results[jobs[i]["field"]] = ds
-    n_skip = int(np.ceil(equilibration * int(steps)))
+    if equilibration == "auto":
+        from mlpec_lab.analysis.blocking import detect_equilibration
+
+        starts = []
+        for fz in fields:
+            e = results[float(fz)].energy.values
+            t0 = int(detect_equilibration(e).t0) if len(e) >= 8 else 0
+            starts.append(int(results[float(fz)].step.values[t0]))
+        n_skip = max(starts)
+        rule = ("detected (maximum effective sample size of the energy, Chodera 2016; "
+                f"latest over fields): steps < {n_skip} discarded")
+    else:
+        n_skip = int(np.ceil(equilibration * int(steps)))
+        rule = f"first {equilibration:g} of the steps discarded (steps < {n_skip})"
     parts = [results[float(fz)].sel(frame=results[float(fz)].step.values >= n_skip) for fz in fields]
     out = xr.concat([p.drop_vars("cell") for p in parts], dim=xr.DataArray(fields, dims="field", name="field"))
     out["cell"] = parts[0]["cell"]
     out.field.attrs["units"] = "V/Å"
     out.attrs.update(parts[0].attrs)
     out.attrs.pop("field_value", None)
-    out.attrs.update(equilibration=f"first {equilibration:g} of the steps discarded "
-                                   f"(steps < {n_skip})", cached_fields=np.array(cached),
+    out.attrs.update(equilibration=rule, equilibration_steps=n_skip, cached_fields=np.array(cached),
                      symbols=" ".join(Atoms(numbers=parts[0].numbers.values).get_chemical_symbols()))
     return out
 

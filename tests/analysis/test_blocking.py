@@ -48,3 +48,15 @@ def test_bad_series_are_refused():
         block_average([1.0] * 9 + [np.nan])
     with pytest.raises(ValueError, match="n_blocks"):
         block_average(np.arange(100.0), n_blocks=1)
+
+
+def test_equilibration_detection_finds_the_transient():
+    from mlpec_lab.analysis import detect_equilibration, statistical_inefficiency
+
+    phi, n = 0.8, 4000
+    x = ar1(phi, n, 7)
+    assert abs(statistical_inefficiency(x) - (1 + phi) / (1 - phi)) < 3.0
+    transient = x + 40.0 * np.exp(-np.arange(n) / 100.0)  # decays to < 1 SD by t ≈ 600
+    t0 = int(detect_equilibration(transient).t0)
+    assert 300 <= t0 <= 1200
+    assert int(detect_equilibration(x).t0) < 300

@@ -29,6 +29,9 @@ def test_second_call_is_served_from_the_cache(cell, tmp_path):
     # equilibration: steps 0 and 5 (< 0.25·20) dropped
     assert list(first.step.values) == [5, 10, 15, 20]
     assert "first 0.25 of the steps" in first.attrs["equilibration"]
+    auto = field_scan(cell, [-0.1, 0.0, 0.1], standins.make_standin, **{**kw, "equilibration": "auto"})
+    assert standins.FieldStandIn.calls == calls and "detected" in auto.attrs["equilibration"]
+    assert int(auto.step.min()) == auto.attrs["equilibration_steps"]
     # a new field runs only that field; another seed runs again
     field_scan(cell, [0.0, 0.2], standins.make_standin, **kw)
     assert 0 < standins.FieldStandIn.calls - calls <= 21 + 2
