@@ -89,7 +89,8 @@ def block_average(series, n_blocks: int | None = None, units: str | None = None)
         chosen = level
         # two levels (4x longer blocks) above the first acceptable one, at least 16 blocks:
         # at the first level the test still lets through a bias of a few SE-errors
-        level = max(chosen, min(chosen + 2, int(np.nonzero(n >= 16)[0].max())))
+        enough = np.nonzero(n >= 16)[0]
+        level = max(chosen, min(chosen + 2, int(enough.max()) if len(enough) else chosen))
         sem = float(curve.sem[level]); nb = int(n[level]); size = int(curve.block_size[level])
         mean = float(x[len(x) - nb * size:].mean())
         method = ("automatic blocking (Flyvbjerg–Petersen; Jonsson 2018 test passed at "

@@ -39,6 +39,11 @@ def test_uncorrelated_series_needs_no_blocking():
     assert curve.sizes["block"] == 11 and int(curve.block_size[0]) == 1
 
 
+def test_short_series_still_give_an_error_bar():
+    res = block_average(np.random.default_rng(0).normal(size=10))
+    assert np.isfinite(float(res.sem)) and float(res.sem) > 0
+
+
 def test_bad_series_are_refused():
     with pytest.raises(ValueError, match="at least 8 samples"):
         block_average([1.0, 2.0])
