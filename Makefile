@@ -25,7 +25,8 @@ lab: $(STAMP)
 	    --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks/00_tour.ipynb
 
 test: $(STAMP)
-	MLPEC_QUICK=1 $(PY) -m pytest -q
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	MLPEC_QUICK=1 MLPEC_ARTIFACTS=1 $(PY) -m pytest -q
 
 demo: $(STAMP)
 	MLPEC_QUICK=1 $(VENV)/bin/mlpec-lab demo out/demo

@@ -42,7 +42,7 @@ def test_ideal_gas_in_slab_gives_one_only_with_slab_normalisation():
 
 
 def _universe(frames, charges=None):
-    mda = pytest.importorskip("MDAnalysis")
+    import MDAnalysis as mda
     from MDAnalysis.coordinates.memory import MemoryReader
 
     n = len(frames[0])
