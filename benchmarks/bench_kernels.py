@@ -126,16 +126,28 @@ def neighbor_list_rows():
     return rows
 
 
+def peak_rss_mb():
+    """Peak resident memory (MB) of this process image: VmHWM, which execve resets.
+
+    Not ``ru_maxrss``: Linux carries that over fork + exec from the parent, so a child
+    of this benchmark reported the parent's peak (2.9 GB in the first run), not its own.
+    """
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+
+
 def neighbor_list_peak_memory():
-    """Peak resident memory (MB) of a fresh process building the 1e5-atom list."""
-    code = ("import resource, numba; numba.set_num_threads(1);"
-            "from benchmarks.bench_kernels import water_box;"
+    """Fresh process building the 1e5-atom half list: pairs, MB before (imports,
+    positions), MB peak, MB of the returned arrays."""
+    code = ("import numba; numba.set_num_threads(1);"
+            "from benchmarks.bench_kernels import water_box, peak_rss_mb;"
             "from mlpec_lab.kernels.neighbor_list import neighbor_list;"
-            "p, c, _ = water_box(100000); nl = neighbor_list(p, c, True, 6.0, full_list=False);"
-            "print(len(nl.i), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+            "p, c, _ = water_box(100000); base = peak_rss_mb();"
+            "nl = neighbor_list(p, c, True, 6.0, full_list=False);"
+            "print(len(nl.i), base, peak_rss_mb(), sum(a.nbytes for a in nl) / 2**20)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).parents[1], check=True).stdout.split()
-    return int(out[0]), float(out[1])
+    return int(out[0]), *map(float, out[1:])
 
 
 def descriptor_rows():
@@ -194,17 +206,44 @@ def descriptor_rows():
     return rows
 
 
+EDGE_TOLERANCE = 1e-5  # Å; float32 coordinates of a ~50 Å box are good to ~2e-6 Å
+
+
+def float64_pair_counts(positions, length, r_max, n_bins):
+    """Ground truth: ordered-pair counts per bin from float64 minimum-image distances
+    (cubic box, ``length > 2 r_max``), pairs by scipy's KD-tree, bins by np.histogram;
+    and the interior bin edges (indices) closer than EDGE_TOLERANCE to each pair's distance."""
+    from scipy.spatial import cKDTree
+    tree = cKDTree(positions % length, boxsize=length)
+    i, j = tree.query_pairs(r_max + 1e-6, output_type="ndarray").T
+    d = positions[j] - positions[i]
+    d = np.linalg.norm(d - length * np.round(d / length), axis=1)
+    d = d[d < r_max]
+    edges = np.linspace(0.0, r_max, n_bins + 1)
+    nearest = np.clip(np.rint(d / edges[1]).astype(int), 1, n_bins - 1)
+    return 2 * np.histogram(d, bins=edges)[0], nearest[np.abs(d - edges[nearest]) < EDGE_TOLERANCE]
+
+
 def rdf_rows():
+    """Timings, and each histogram against the float64 ground truth: pairs put in another
+    bin (unordered), and whether that is explained by rounding: no more of them than
+    near-edge pairs, each changed bin bordering an edge with such a pair."""
     rows = []
     for n in [s for s in SIZES if s <= 10000]:
         positions, cell, symbols = water_box(n)
         oxygen = positions[np.array(symbols) == "O"]
         types = np.zeros(len(oxygen), np.int64)
         reps, n_bins = repeats_for(n), 120
+        length = cell[0, 0]
+        truth, near_edges = float64_pair_counts(oxygen, length, CUTOFF, n_bins)
+        truth32, _ = float64_pair_counts(oxygen.astype(np.float32).astype(np.float64), length,
+                                         CUTOFF, n_bins)
         ours_counts = pair_histogram(oxygen, cell, True, types, CUTOFF, n_bins, backend="cpu")[0, 0]
         ours = median_time(lambda: pair_histogram(oxygen, cell, True, types, CUTOFF, n_bins,
                                                   backend="cpu"), reps)
-        row = {"O atoms": len(oxygen), "ours_ms": 1e3 * ours}
+        row = {"O atoms": len(oxygen), "ours_ms": 1e3 * ours,
+               "ours = float64": bool(np.array_equal(ours_counts, truth)),
+               f"pairs < {EDGE_TOLERANCE:g} Å from an edge": len(near_edges)}
 
         def freud_fn():
             import freud
@@ -222,7 +261,7 @@ def rdf_rows():
             import MDAnalysis as mda
             from MDAnalysis.analysis.rdf import InterRDF
             u = mda.Universe.empty(len(oxygen), trajectory=True)
-            u.atoms.positions = oxygen
+            u.atoms.positions = oxygen  # stored as float32
             u.dimensions = [*cell.diagonal(), 90, 90, 90]
 
             def run():
@@ -237,7 +276,14 @@ def rdf_rows():
                 row[name] = fn
                 continue
             row[name] = ours / median_time(fn, reps)
-            row[f"{name} identical"] = bool(np.array_equal(np.asarray(fn()), ours_counts))
+            diff = np.asarray(fn()).astype(np.int64) - truth
+            moved = np.nonzero(diff)[0]
+            row[f"{name} pairs moved"] = int(np.abs(diff).sum()) // 4
+            row[f"{name} moves at edges"] = bool(
+                np.abs(diff).sum() // 4 <= len(near_edges)
+                and all(b in near_edges or b + 1 in near_edges for b in moved))
+            if name == "MDAnalysis":
+                row["MDAnalysis = float64 of float32 coords"] = bool(np.array_equal(fn(), truth32))
         rows.append(row)
         print(row, flush=True)
     return rows
@@ -261,16 +307,33 @@ def main():
         table(nl), "",
     ]
     if not QUICK:
-        pairs, peak = neighbor_list_peak_memory()
-        section += [f"Peak memory of a fresh process building the 1e5-atom water list "
-                    f"({pairs} pairs): {peak:.0f} MB.", ""]
+        pairs, before, peak, arrays = neighbor_list_peak_memory()
+        section += [f"Peak memory (VmHWM) of a fresh process building the 1e5-atom water half "
+                    f"list ({pairs} pairs, {arrays:.0f} MB of returned arrays): {peak:.0f} MB, "
+                    f"of which {before:.0f} MB before the call (imports, positions). The "
+                    "2.9 GB of the first run was ru_maxrss, which Linux carries over fork + "
+                    "exec: it was this benchmark's own peak, inherited by the child. Measured "
+                    "with VmHWM, the old grow-by-doubling serial kernel also peaked only "
+                    "~270 MB above its baseline (its oversized buffers were never touched).", ""]
     section += [
         "### Symmetry functions + force contraction vs TorchANI AEV forward + backward",
         "(matched: rc_radial 6 Å, rc_angular 4 Å, 160 features, 5 species; dscribe has "
         "one cutoff for both, 6 Å, and is timed forward only against our forward)", "",
         table(desc), "",
         f"### Partial g(r) pair counts, O-O in water, {CUTOFF} Å, 120 bins, per frame", "",
+        "Ground truth: float64 minimum-image distances (scipy KD-tree pairs, np.histogram "
+        "bins). 'pairs moved': unordered pairs an anchor puts in another bin than the "
+        "ground truth; 'moves at edges': all of them explained by pairs closer than "
+        f"{EDGE_TOLERANCE:g} Å to a bin edge.", "",
         table(rdf), "",
+        "At 3333 O (seeded box, so reproducible) freud moves 2 pairs: O835-O1046, "
+        "5.4999996534 Å in float64, is 5.5000004768 Å in freud's float32 (bin 109 -> 110), "
+        "and O1440-O1441, 3.1500004873 Å, is 3.1499996185 Å (bin 63 -> 62; freud's edges are "
+        "float32 too, 3.1500000954 Å). MDAnalysis moves the first of them: its Universe stores "
+        "coordinates as float32 (rounding them changes distances in this 46 Å box by up to "
+        "5.3e-6 Å), and its counts equal the float64 ground truth of the float32-rounded "
+        "coordinates exactly. Ours equals the float64 ground truth; at 333 O no pair lies "
+        "close enough to an edge, so all three agreed there.", "",
     ]
     text = "\n".join(section)
     print(text)

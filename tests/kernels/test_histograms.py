@@ -69,3 +69,15 @@ def test_ideal_gas_slab_has_flat_rdf():
 def test_bad_types_raise():
     with pytest.raises(ValueError, match="types"):
         pair_histogram(np.zeros((3, 3)), np.eye(3) * 5, True, [0, 1], 2.0, 10)
+
+
+
+@pytest.mark.parametrize("distance", [np.nextafter(1.5, 0.0), 1.5, np.nextafter(1.5, 3.0),
+                                      np.nextafter(0.05, 0.0), 0.05, np.nextafter(3.0, 0.0)])
+def test_pairs_next_to_bin_edges_follow_float64_edges(backend, distance):
+    """A distance one ulp either side of an edge lands in the bin np.histogram gives it."""
+    positions = np.array([[0.0, 0.0, 0.0], [distance, 0.0, 0.0]])
+    counts = pair_histogram(positions, np.zeros((3, 3)), False, [0, 0], 3.0, 60,
+                            backend=backend)[0, 0]
+    edges = np.linspace(0.0, 3.0, 61)
+    np.testing.assert_array_equal(counts, 2 * np.histogram([distance], bins=edges)[0])

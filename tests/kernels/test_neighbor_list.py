@@ -100,3 +100,17 @@ def test_bad_input_raises_clear_error(kwargs, message):
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         neighbor_list(**args)
+
+
+@pytest.mark.parametrize("dense_sampled", [False, True])
+def test_serial_buffers_grow_and_trim(dense_sampled):
+    """The serial kernel sizes its buffers from every 8th atom: a dense cluster of the
+    other atoms makes it grow them, a dense cluster of the sampled ones makes it trim."""
+    rng = np.random.default_rng(3)
+    n, cell = 96, np.eye(3) * 40.0
+    sampled = np.arange(n) % 8 == 0
+    dense = sampled if dense_sampled else ~sampled
+    positions = np.empty((n, 3))
+    positions[dense] = 20.0 + rng.normal(0.0, 1.0, (dense.sum(), 3))
+    positions[~dense] = rng.uniform(0.0, 40.0, ((~dense).sum(), 3))
+    check_against_ase(positions, cell, [True, True, True], 3.0, "cpu")
