@@ -39,6 +39,8 @@ class LiveMDPanel:
 
     def __init__(self, atoms, calculator, temperature=330.0, timestep=0.5, stride=5, seed=0,
                  max_frames_per_second=10.0):
+        if hasattr(calculator, "last_warning"):
+            calculator.parameters["on_uncertainty"] = "quiet"  # shown in the status line
         atoms.calc = calculator
         self.session = MDSession(atoms, temperature=temperature, timestep=timestep, seed=seed)
         self.stride = stride
@@ -151,6 +153,9 @@ class LiveMDPanel:
             f"step {rec['step']} · t = {rec['time']:.1f} fs · T = {rec['temperature']:.0f} K · "
             f"E = {rec['energy']:.3f} eV · Fz = {rec['field']:+.2f} V/Å · "
             f"max force deviation = {rec['max_force_deviation']:.3f} eV/Å")
+        warning = getattr(self.session.atoms.calc, "last_warning", None)
+        if warning:
+            self.status.value += f"<br><span style='color:#b35900'>⚠ {warning}</span>"
         self.plot.value = self._traces_png()
 
     def _traces_png(self) -> bytes:

@@ -66,4 +66,6 @@ def interface_view(atoms, field_z: float | None = None):
         start, end, colour = field_arrow(atoms, field_z)
         view.shape.add_arrow(start.tolist(), end.tolist(), colour, 0.5, f"Fz = {field_z:+.2f} V/Å")
     view.camera = "orthographic"
+    view.control.spin([1, 0, 0], -np.pi / 2)  # side-on: the surface normal points up
+    view.layout.width, view.layout.height = "520px", "420px"
     return view

@@ -44,9 +44,10 @@ class MLPotential(Calculator):
     ``force_deviations`` (n,) eV/Å, ``max_force_deviation`` (eV/Å), and ``charges`` (e).
 
     model: path of a model file or ``(members, payload)`` from ``load_committee``;
-    field: Fz or 3-vector (V/Å), default ``atoms.info["field"]``; on_uncertainty: "warn"
-    or "raise" when the max force deviation passes ``threshold`` (default: the model
-    file's) or the field is outside the trained range.
+    field: Fz or 3-vector (V/Å), default ``atoms.info["field"]``; on_uncertainty: "warn",
+    "raise" or "quiet" (only recorded in ``last_warning``, for live views that show it)
+    when the max force deviation passes ``threshold`` (default: the model file's) or the
+    field is outside the trained range.
     """
 
     implemented_properties = ["energy", "free_energy", "forces", "dipole", "energy_std",
@@ -61,19 +62,26 @@ class MLPotential(Calculator):
         self.spec = self.payload["spec"]
         self.weights = export_weights(self.members)
         self.field_range = tuple(self.payload["field_range"])
+        self.last_warning = None
+        if self.parameters.on_uncertainty not in ("warn", "raise", "quiet"):
+            raise ValueError("on_uncertainty must be 'warn', 'raise' or 'quiet', "
+                             f"got {self.parameters.on_uncertainty!r}")
 
     @property
     def species(self):
         return list(self.spec["species"])
 
     def _flag(self, message):
+        self.last_warning = message
         if self.parameters.on_uncertainty == "raise":
             raise UncertaintyError(message)
-        warnings.warn(message, ExtrapolationWarning, stacklevel=3)
+        if self.parameters.on_uncertainty == "warn":
+            warnings.warn(message, ExtrapolationWarning, stacklevel=3)
 
     def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
         super().calculate(atoms, properties, system_changes)
         atoms = self.atoms
+        self.last_warning = None
         unknown = sorted(set(atoms.get_chemical_symbols()) - set(self.species))
         if unknown:
             raise ValueError(f"element {', '.join(unknown)} is not in this model "

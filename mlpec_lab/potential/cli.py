@@ -12,7 +12,8 @@ def _train(args) -> int:
 
     cfg = TrainingConfig(hidden=args.hidden, epochs=args.epochs, patience=args.patience,
                          lr=args.lr, weight_energy=args.weights[0], weight_forces=args.weights[1],
-                         weight_dipole=args.weights[2], dtype=args.dtype, seed=args.seed)
+                         weight_dipole=args.weights[2], dtype=args.dtype, seed=args.seed,
+                         max_force=args.max_force if args.max_force > 0 else None)
     summary = train_committee(args.data, args.out, n_members=args.members, cfg=cfg,
                               executor=args.executor, workers=args.workers)
     print(json.dumps({"model": args.out, **summary}, indent=1))
@@ -88,6 +89,8 @@ def register(sub) -> None:
                    metavar=("E", "F", "MU"), help="loss weights of energy, forces, μz")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-force", type=float, default=15.0,
+                   help="leave out frames with a force component above this, eV/Å (0: keep all)")
     p.add_argument("--workers", type=int, default=1, help="members trained in parallel")
     p.add_argument("--executor", default=None, help="'local', 'dask' or 'dask://HOST:PORT'")
     p.set_defaults(func=_train)

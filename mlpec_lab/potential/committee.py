@@ -14,24 +14,25 @@ from mlpec_lab.executor import map_unordered
 from mlpec_lab.kernels.symmetry_spec import default_spec
 from mlpec_lab.potential.modelfile import save_committee
 from mlpec_lab.potential.training import (
-    TrainingConfig, learning_curves, new_model, prepare, split_indices, train_member,
+    TrainingConfig, learning_curves, new_model, prepare, split_indices, train_member, usable,
 )
 from mlpec_lab.reference.xtb import field_vector
 
 
-def _read_frames(paths):
+def _read_frames(paths, max_force=None):
     frames = []
     for p in paths:
         frames += read_dataset(p).frames
+    frames, left_out = usable(frames, max_force)
     if not frames:
-        raise ValueError(f"no labelled frames in {', '.join(map(str, paths))}")
-    return frames
+        raise ValueError(f"no usable labelled frames in {', '.join(map(str, paths))}")
+    return frames, left_out
 
 
 def _member_job(job):
     """Worker: train member ``m``; returns its state dict and learning curve."""
     m, paths, spec, cfg, workdir = job
-    frames = _read_frames(paths)
+    frames, _ = _read_frames(paths, cfg.max_force)
     samples = prepare(frames, spec)
     train_idx, val_idx = split_indices(len(samples), cfg.validation_fraction, cfg.seed)
     model, curve = train_member(samples, train_idx, val_idx, spec, cfg, m,
@@ -53,7 +54,7 @@ def train_committee(paths, out, n_members: int = 4, cfg: TrainingConfig | None =
     out = Path(out)
     workdir = out.with_name(out.name + ".work")
     workdir.mkdir(parents=True, exist_ok=True)
-    frames = _read_frames(paths)
+    frames, left_out = _read_frames(paths, cfg.max_force)
     fields = np.array([field_vector(a)[2] for a in frames])
     jobs = [(m, paths, spec, cfg, str(workdir)) for m in range(n_members)]
     results = dict(map_unordered(_member_job, jobs, executor=executor, max_workers=workers))
@@ -66,7 +67,7 @@ def train_committee(paths, out, n_members: int = 4, cfg: TrainingConfig | None =
     curves = learning_curves([results[m][1] for m in range(n_members)])
     curves.to_netcdf(out.with_name(out.name + ".curves.nc"))
     training = {
-        "datasets": paths, "n_structures": len(frames), "config": dataclasses.asdict(cfg),
+        "datasets": paths, "n_structures": len(frames), "left_out_max_force": left_out, "config": dataclasses.asdict(cfg),
         "n_members": n_members, "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
         "versions": {p: version(p) for p in ("torch", "numba", "ase", "tblite")},
         "epochs_run": [int(np.isfinite(curves.val_loss[m]).sum()) for m in range(n_members)],

@@ -38,6 +38,7 @@ class TrainingConfig:
     weight_dipole: float = 0.3
     validation_fraction: float = 0.1
     bootstrap: bool = True
+    max_force: float | None = 15.0  # eV/Å: frames with a larger force component are left out
     dtype: str = "float32"  # 4x faster on the CPU; inference runs in float64
     seed: int = 0
 
@@ -52,6 +53,16 @@ class Sample:
     dipole_z: float
     field: float
     symbols: list
+
+
+def usable(frames, max_force):
+    """Frames whose largest force component is at most ``max_force`` (eV/Å), and the
+    number left out (far-from-equilibrium frames would dominate the force loss)."""
+    if max_force is None:
+        return list(frames), 0
+    keep = [a for a in frames
+            if np.abs(a.calc.results["forces"]).max() <= max_force]
+    return keep, len(frames) - len(keep)
 
 
 def prepare(frames, spec) -> list[Sample]:

@@ -59,6 +59,17 @@ def default_plan(per_composition: int = 3) -> list[Trajectory]:
     return plan
 
 
+def test_plan() -> list[Trajectory]:
+    """Held-out trajectories sampled differently from ``default_plan``: water counts,
+    fields and temperatures that the training plan does not use."""
+    return [
+        Trajectory(n_water=6, field=0.4, temperature=350.0, seed=501, steps=16),
+        Trajectory(n_water=14, ions="NaCl", field=-0.15, temperature=330.0, seed=502, steps=16),
+        Trajectory(n_water=10, adsorbates=("OH",), field=0.1, temperature=450.0, seed=503, steps=16),
+        Trajectory(n_water=9, ions="Na", field=-0.4, temperature=330.0, seed=504, steps=16),
+    ]
+
+
 def sample_trajectory(traj: Trajectory) -> list:
     """Labelled frames from oracle-driven Langevin MD of ``traj``.
 
@@ -115,7 +126,7 @@ def build_training_set(out_dir, plan=None, rattle_fraction: float = 0.3, seed: i
         append_frames(labelled_md, frames)
         rng = np.random.default_rng(seed + k)
         pick = [f for f in frames[1:] if rng.random() < rattle_fraction]
-        append_frames(configs, rattled(pick, amplitude=rng.choice([0.04, 0.08]), seed=seed + k))
+        append_frames(configs, rattled(pick, amplitude=rng.choice([0.02, 0.04]), seed=seed + k))
         done.add(traj.name)
         tmp = done_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(sorted(done), indent=0))

@@ -18,7 +18,7 @@ TOUR = REPO / "notebooks" / "00_tour.ipynb"
 
 # Sliders (ipywidgets description labels) the tour MUST have; each one is dragged and
 # must change its cell's output.  Add "Fz (V/Å)" here when the live-MD panel lands.
-TOUR_SLIDERS: list[str] = []
+TOUR_SLIDERS: list[str] = ["Fz (V/Å)"]
 
 # The field slider of the live-MD panel: dragged whenever it is on the page, even before
 # it is listed in TOUR_SLIDERS (then its absence is a skip, not a failure).

@@ -90,6 +90,13 @@ def test_calculator_committee_statistics_and_guards():
                              on_uncertainty="raise")
     with pytest.raises(RuntimeError, match="max force deviation"):
         atoms.get_potential_energy()
+    quiet = MLPotential((members, dict(payload, force_deviation_threshold=1e-6)),
+                        on_uncertainty="quiet")
+    atoms.calc = quiet
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        atoms.get_potential_energy()
+    assert "max force deviation" in quiet.last_warning
     bad = interface(n_water=1, ions="Na", seed=1)
     bad.calc = MLPotential((members, payload))
     with pytest.raises(ValueError, match="element Na is not in this model .trained on H, O, Pt"):

@@ -12,7 +12,8 @@ from mlpec_lab.potential.training import TrainingConfig, prepare, split_indices,
 from .conftest import small_spec, synthetic_label
 from mlpec_lab.systems import interface
 
-CFG = TrainingConfig(hidden=16, epochs=40, batch_size=4, lr=5e-3, patience=40, dtype="float64")
+CFG = TrainingConfig(hidden=16, epochs=40, batch_size=4, lr=5e-3, patience=40, dtype="float64",
+                     max_force=None)
 
 
 def test_committee_learns_synthetic_reference_and_ranks_its_errors(synthetic_dataset, tmp_path):
