@@ -100,12 +100,13 @@ def contract_forces(dE_dG: torch.Tensor, batch: Batch) -> torch.Tensor:
 
     The torch twin of ``mlpec_lab.kernels.symmetry_functions.descriptor_forces``.
     """
-    rows = dE_dG[batch.pair_i]                                     # (n_pairs, nf)
-    g = (rows.gather(1, batch.radial_cols).unsqueeze(-1) * batch.radial_d).sum(1)
-    ang_rows = rows[batch.angular_pair]                            # (n_ang, nf)
-    cols = batch.angular_cols.reshape(len(ang_rows), -1)
-    ang = ang_rows.gather(1, cols).reshape(batch.angular_cols.shape)
-    g = g.index_add(0, batch.angular_pair, (ang.unsqueeze(-1) * batch.angular_d).sum((1, 2)))
+    flat = dE_dG.reshape(-1)  # pick the needed entries of dE/dG_i directly: no (pairs, nf) copy
+    nf = dE_dG.shape[1]
+    radial = flat[batch.pair_i.unsqueeze(1) * nf + batch.radial_cols]        # (n_pairs, n_radial)
+    g = torch.einsum("pr,prc->pc", radial, batch.radial_d)
+    centre = batch.pair_i[batch.angular_pair].view(-1, 1, 1)
+    ang = flat[centre * nf + batch.angular_cols]                            # (n_ang, S, n_angular)
+    g = g.index_add(0, batch.angular_pair, torch.einsum("qsa,qsac->qc", ang, batch.angular_d))
     forces = torch.zeros(len(dE_dG), 3, dtype=dE_dG.dtype)
     forces = forces.index_add(0, batch.pair_j, -g)
     return forces.index_add(0, batch.pair_i, g)
