@@ -48,3 +48,187 @@ def md_traces(history):
     axes[2].set_ylabel("max σ_F (eV/Å)")
     axes[2].set_xlabel("time (fs)")
     return fig
+
+
+# --- double-layer structure and field response (issue 5) ------------------------------
+def _figure(nrows=1, ncols=1, figsize=(5.0, 3.2), **kw):
+    """A pyplot-free Figure (safe in panel threads) and its axes as a 2-D array."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, constrained_layout=True)
+    return fig, fig.subplots(nrows, ncols, squeeze=False, **kw)
+
+
+def _field_items(ds):
+    """(Fz or None, the result at that Fz) for each field of a result (one item if no field dim)."""
+    if "field" in ds.dims:
+        return [(float(f), ds.sel(field=f)) for f in ds.field.values]
+    return [(None, ds)]
+
+
+def _field_colour(fz, limit=0.5):
+    import matplotlib
+
+    if fz is None:
+        return "k"
+    return matplotlib.colormaps["coolwarm"](0.5 + 0.5 * max(-1.0, min(1.0, fz / limit)))
+
+
+def _field_label(fz):
+    return "" if fz is None else f"Fz = {fz:+.2f} V/Å"
+
+
+def density_profiles_plot(profiles, species=None, z_max=None):
+    """ρ_α(z) from :func:`mlpec_lab.analysis.density_profiles` (or stacked along ``field``
+    by ``analyse_scan``): one panel per species, one line per field; a shaded band where
+    the result holds ``number_density_sem``."""
+    species = list(profiles.species.values) if species is None else list(species)
+    fig, axes = _figure(len(species), 1, figsize=(5.2, 1.6 * len(species) + 0.6), sharex=True)
+    for ax, s in zip(axes[:, 0], species):
+        for fz, one in _field_items(profiles):
+            rho = one.number_density.sel(species=s)
+            ax.plot(one.z, rho, color=_field_colour(fz), label=_field_label(fz))
+            if "number_density_sem" in one:
+                sem = one.number_density_sem.sel(species=s)
+                ax.fill_between(one.z, rho - sem, rho + sem, color=_field_colour(fz), alpha=0.3)
+        ax.set_ylabel(f"ρ_{s} (1/Å³)")
+    axes[-1, 0].set_xlabel("z above the surface (Å)")
+    axes[-1, 0].set_xlim(0.0, z_max if z_max is not None else float(profiles.z.max()))
+    if "field" in profiles.dims:
+        axes[0, 0].legend(fontsize=7)
+    return fig
+
+
+def orientation_profile_plot(orientation, kind="dipole", z_max=None):
+    """⟨cos θ⟩(z) of the water dipoles (``kind="dipole"``) or OH bonds (``"oh"``) from
+    :func:`mlpec_lab.analysis.water_orientation`, one line per field."""
+    fig, axes = _figure()
+    ax = axes[0, 0]
+    for fz, one in _field_items(orientation):
+        ax.plot(one.z, one[f"mean_cos_{kind}"], "o-", ms=3, color=_field_colour(fz),
+                label=_field_label(fz))
+    ax.axhline(0.0, color="0.6", lw=0.8)
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_xlabel("O height above the surface (Å)")
+    ax.set_ylabel(f"⟨cos θ⟩ {'dipole' if kind == 'dipole' else 'OH'} (1)")
+    if z_max is not None:
+        ax.set_xlim(0.0, z_max)
+    if "field" in orientation.dims:
+        ax.legend(fontsize=7)
+    return fig
+
+
+def orientation_distribution_plot(orientation, kind="dipole", z_index=0):
+    """P(cos θ) of water dipoles (or OH bonds) in one z bin of a
+    :func:`~mlpec_lab.analysis.water_orientation` result (default the first), per field;
+    ⟨cos θ⟩ in the legend."""
+    fig, axes = _figure()
+    ax = axes[0, 0]
+    for fz, one in _field_items(orientation):
+        row = one.isel(z=z_index)
+        mean = float(row[f"mean_cos_{kind}"])
+        ax.plot(one.cos_theta, row[f"p_{kind}"], "o-", ms=3, color=_field_colour(fz),
+                label=f"{_field_label(fz)}  ⟨cos θ⟩ = {mean:+.2f}".strip())
+    ax.axhline(0.5, color="0.6", lw=0.8, ls="--")
+    ax.set_xlabel(f"cos θ ({'dipole' if kind == 'dipole' else 'OH'} vs +z) (1)")
+    ax.set_ylabel("P(cos θ) (1)")
+    z = float(orientation.z[z_index])
+    ax.set_title(f"O at z ≈ {z:.1f} Å (bin centre); dashed: isotropic", fontsize=9)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def rdf_plot(rdf, pair):
+    """g(r) of one pair from :func:`mlpec_lab.analysis.radial_distribution`, per field."""
+    if pair not in rdf.pair.values:
+        raise ValueError(f"pair {pair!r} not in the result (it has {', '.join(rdf.pair.values)})")
+    fig, axes = _figure()
+    ax = axes[0, 0]
+    for fz, one in _field_items(rdf):
+        ax.plot(one.r, one.g.sel(pair=pair), color=_field_colour(fz), label=_field_label(fz))
+    ax.set_xlabel("r (Å)")
+    ax.set_ylabel(f"g_{pair}(r) (1)")
+    if "field" in rdf.dims:
+        ax.legend(fontsize=7)
+    return fig
+
+
+def potential_profile_plot(electrostatics, z_max=None):
+    """φ(z) per field from :func:`mlpec_lab.analysis.interface_electrostatics`, with
+    Δφ ± its standard error in the legend and the solution plane marked."""
+    fig, axes = _figure(figsize=(5.4, 3.4))
+    ax = axes[0, 0]
+    for fz, one in _field_items(electrostatics):
+        label = (f"{_field_label(fz)}: Δφ = {float(one.potential_drop):+.2f} ± "
+                 f"{float(one.potential_drop_sem):.2f} V").lstrip(": ")
+        ax.plot(one.z, one.potential, color=_field_colour(fz), label=label)
+    ax.axvline(float(electrostatics.attrs.get("z_solution", 0.0)), color="0.6", ls="--", lw=0.8)
+    ax.axvline(0.0, color="0.3", lw=0.8)
+    ax.set_xlabel("z above the surface (Å)")
+    ax.set_ylabel("φ(z) (V)")
+    if z_max is not None:
+        ax.set_xlim(None, z_max)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def interface_structure_figure(profiles, orientation, rdf, pair, species=None, title=""):
+    """Three panels for one field: ρ_α(z), water ⟨cos θ⟩(z), and g(r) of ``pair``.
+    ``orientation`` may be None (no water): that panel then says so."""
+    for name, res in (("profiles", profiles), ("orientation", orientation), ("rdf", rdf)):
+        if res is not None and "field" in res.dims:
+            raise ValueError(f"{name} has a field dimension: select one field first")
+    species = list(profiles.species.values) if species is None else list(species)
+    fig, axes = _figure(1, 3, figsize=(11.0, 3.2))
+    ax = axes[0, 0]
+    for s in species:
+        ax.plot(profiles.z, profiles.number_density.sel(species=s), label=s)
+    ax.set_xlim(0.0, float(profiles.z.max()))
+    ax.set_xlabel("z above the surface (Å)")
+    ax.set_ylabel("ρ_α(z) (1/Å³)")
+    ax.legend(fontsize=7)
+    ax = axes[0, 1]
+    if orientation is None:
+        ax.text(0.5, 0.5, "no water", ha="center", va="center", transform=ax.transAxes)
+    else:
+        ax.plot(orientation.z, orientation.mean_cos_dipole, "o-", ms=3, label="dipole")
+        ax.plot(orientation.z, orientation.mean_cos_oh, "s-", ms=3, label="OH")
+        ax.legend(fontsize=7)
+    ax.axhline(0.0, color="0.6", lw=0.8)
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_xlabel("O height above the surface (Å)")
+    ax.set_ylabel("⟨cos θ⟩ (1)")
+    ax = axes[0, 2]
+    ax.plot(rdf.r, rdf.g.sel(pair=pair))
+    ax.set_xlabel("r (Å)")
+    ax.set_ylabel(f"g_{pair}(r) (1)")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def stark_response_plot(response):
+    """E(F) − E(F≈0) with the quadratic fit, and μz(F), per source, from
+    :func:`mlpec_lab.analysis.stark_response`; fitted μ and α ± stderr in the legend."""
+    import numpy as np
+
+    fig, axes = _figure(1, 2, figsize=(9.0, 3.4))
+    colours = {"model": "tab:blue", "reference": "tab:red"}
+    for source in response.source.values:
+        one = response.sel(source=source)
+        fit = one.sel(estimate="fit")
+        i0 = int(np.argmin(np.abs(one.field.values)))
+        e0 = float(one.energy_fit[i0])
+        c = colours.get(str(source), None)
+        label = (f"{source}: μ = {float(fit.dipole):+.3f} ± {float(fit.dipole_stderr):.3f} e·Å, "
+                 f"α = {float(fit.polarizability):.3f} ± {float(fit.polarizability_stderr):.3f} e·Å²/V")
+        axes[0, 0].plot(one.field, one.energy - e0, "o", color=c, label=label)
+        axes[0, 0].plot(one.field, one.energy_fit - e0, "-", color=c)
+        axes[0, 1].plot(one.field, one.dipole_z, "o-", color=c, label=str(source))
+    axes[0, 0].set_ylabel("E(F) − E(F≈0) (eV)")
+    axes[0, 1].set_ylabel("μz (e·Å)")
+    for ax in axes[0]:
+        ax.set_xlabel("Fz (V/Å)")
+        ax.legend(fontsize=7)
+    fig.suptitle(f"{response.attrs.get('formula', '')}: fit E0 − μF − ½αF² (lines)", fontsize=10)
+    return fig
