@@ -8,6 +8,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from mlpec_lab.datasets import read_dataset
 from mlpec_lab.executor import map_unordered
@@ -61,7 +62,7 @@ def train_committee(paths, out, n_members: int = 4, cfg: TrainingConfig | None =
     samples = prepare(frames[:1], spec)
     members = []
     for m in range(n_members):
-        model = new_model(samples, spec, cfg.hidden, __import__("torch").float64, 0)
+        model = new_model(samples, spec, cfg.hidden, torch.float64, 0)
         model.load_state_dict(results[m][0])
         members.append(model.eval())
     curves = learning_curves([results[m][1] for m in range(n_members)])

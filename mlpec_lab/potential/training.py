@@ -188,7 +188,7 @@ def train_member(samples, train_idx, val_idx, spec, cfg: TrainingConfig, member:
                              "val_dipole_rmse", "lr", "seconds")}
     state = {"epoch": 0, "best_val": np.inf, "best_state": None, "since_best": 0}
     if checkpoint.exists():
-        ck = torch.load(checkpoint, weights_only=False)  # our own checkpoint, written below
+        ck = torch.load(checkpoint, weights_only=True)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         sched.load_state_dict(ck["sched"])
