@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import time
@@ -66,7 +67,7 @@ def section(r: dict) -> str:
     return f"""{HEADING}
 
 `python benchmarks/bench_battery.py` ({time.strftime('%Y-%m-%d')}, {platform.machine()},
-shared 2-core machine, one thread). Shipped 30-min drive cycle
+shared 2-core machine, one thread, load average {os.getloadavg()[0]:.1f} at the end). Shipped 30-min drive cycle
 (`data/battery/drive_cycle_30min_seed2024.csv`), {r['temperature_K']:g} K, initial SOC
 {r['initial_soc']:g}; each wall time is one cold PyBaMM build + solve (SPMe median of
 {r['repeats']}, DFN once); hybrid = SPMe + causal features + committee.
@@ -80,7 +81,8 @@ shared 2-core machine, one thread). Shipped 30-min drive cycle
 The correction alone (features + committee) takes {1e3 * r['correction_s']:.1f} ms
 (hybrid / SPMe = {r['hybrid_over_spme']:.3f}).
 
-Held-out protocols (never trained on; from `data/battery/correction.json`):
+Held-out protocols (never trained on; from `data/battery/correction.json`; DFN and SPMe
+solved with solver revision {meta.get('solver_revision', 1)} — see data/battery/README.md):
 
 | case | T (K) | SPMe RMSE (mV) | hybrid RMSE (mV) | error removed |
 |---|---|---|---|---|
@@ -93,7 +95,7 @@ def update_results(text: str) -> None:
     if HEADING in old:
         start = old.index(HEADING)
         nxt = old.find("\n## ", start + len(HEADING))
-        new = old[:start] + text + (old[nxt + 1:] if nxt >= 0 else "")
+        new = old[:start] + text + ("\n" + old[nxt + 1:] if nxt >= 0 else "")
     else:
         new = old.rstrip("\n") + "\n\n" + text
     RESULTS.write_text(new)

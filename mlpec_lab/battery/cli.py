@@ -50,6 +50,8 @@ def register(subparsers) -> None:
     q.add_argument("--out", default=None, help="output directory (default data/battery)")
     q.add_argument("--seed", type=int, default=0)
     q.add_argument("--epochs", type=int, default=100)
+    q.add_argument("--max-per-case", type=int, default=1000,
+                   help="evenly spaced training samples per case")
     q.add_argument("--quick", action="store_true")
     q.set_defaults(func=_train)
 
@@ -164,7 +166,8 @@ def _drive_cycle(args) -> int:
 def _build(args) -> int:
     from . import dataset
 
-    cases = dataset.held_out_cases() + dataset.training_cases(quick=args.quick)
+    train = dataset.training_cases(quick=args.quick)   # cheap cases first, drive cycles last
+    cases = sorted(train, key=lambda c: c["kind"] == "drive_cycle") + dataset.held_out_cases()
     report = dataset.build_dataset(cases, args.cache, executor=args.executor,
                                    max_workers=args.workers)
     print(json.dumps({k: len(v) for k, v in report.items()}))
@@ -179,10 +182,10 @@ def _train(args) -> int:
     out = Path(args.out) if args.out else _model_dir(args)
     command = (f"mlpec-lab battery build-dataset --cache {args.cache}"
                f"{' --quick' if args.quick else ''} && mlpec-lab battery train --cache "
-               f"{args.cache} --seed {args.seed} --epochs {args.epochs}"
-               f"{' --quick' if args.quick else ''}")
+               f"{args.cache} --seed {args.seed} --epochs {args.epochs} "
+               f"--max-per-case {args.max_per_case}{' --quick' if args.quick else ''}")
     meta = train_and_save(args.cache, out, seed=args.seed, epochs=args.epochs,
-                          quick=args.quick, command=command)
+                          quick=args.quick, command=command, max_per_case=args.max_per_case)
     for name, m in meta["metrics_held_out"].items():
         print(f"{name}: SPMe {m['spme_rmse_mV']:.2f} mV, hybrid {m['hybrid_rmse_mV']:.2f} mV")
     print(f"wrote {out}/correction.pt and correction.json")

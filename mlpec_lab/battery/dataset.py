@@ -49,6 +49,11 @@ def training_cases(seed: int = 0, quick: bool = False) -> list[dict]:
             extra = np.random.default_rng([seed, int(T)])
             out.append(case(f"pulse_{tag}_2C", "pulse_rest", 2.0, T, extra.uniform(0.4, 1.0),
                             seed=100 * int(T) + 2))
+        if T <= 278.0:  # the cold high-rate pulse regime (SPMe's electrolyte depletes)
+            cold = np.random.default_rng([seed, int(T), 3])
+            for k in range(3, 7):
+                out.append(case(f"pulse_{tag}_cold{k}", "pulse_rest", cold.uniform(1.0, 2.0),
+                                T, cold.uniform(0.3, 1.0), seed=100 * int(T) + k))
     return out
 
 
@@ -86,7 +91,7 @@ def run_case(c: dict) -> xr.Dataset:
     for kind, s in sols.items():
         for var in s.data_vars:
             data[f"{kind}_{var}"] = s[var].isel(time=slice(0, n))
-    attrs = {"case": json.dumps(c)}
+    attrs = {"case": json.dumps(c), "solver_revision": physics.SOLVER_REVISION}
     for kind, s in sols.items():
         attrs[f"{kind}_wall_time_s"] = s.attrs["wall_time_s"]
         attrs[f"{kind}_termination"] = s.attrs["termination"]
@@ -118,7 +123,7 @@ def build_dataset(cases, cache_dir, executor=None, max_workers: int = 1, runner=
 
     cache = Path(cache_dir)
     cache.mkdir(parents=True, exist_ok=True)
-    todo = [c for c in cases if not (cache / f"{c['name']}.nc").exists()
+    todo = [c for c in cases if not is_current(cache / f"{c['name']}.nc")
             and not (cache / f"{c['name']}.failed.json").exists()]
     report = {"done": [], "failed": [], "skipped": [c["name"] for c in cases if c not in todo]}
     items = [(c, runner) for c in todo]
@@ -137,12 +142,55 @@ def build_dataset(cases, cache_dir, executor=None, max_workers: int = 1, runner=
     return report
 
 
+def is_current(path) -> bool:
+    """True if ``path`` is a cached pair solved with this ``physics.SOLVER_REVISION``
+    (older pairs are stale: rebuilt by :func:`build_dataset`, ignored by loading)."""
+    path = Path(path)
+    if not path.exists():
+        return False
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as ds:
+            return int(ds.attrs.get("solver_revision", 1)) == physics.SOLVER_REVISION
+    except (OSError, ValueError):
+        return False
+
+
 def load_cases(cases, cache_dir) -> dict[str, xr.Dataset]:
-    """Cached Datasets of the cases that exist (failed or missing ones are left out)."""
+    """Cached Datasets of the cases that exist with the current solver revision (failed,
+    missing or stale ones are left out)."""
     out = {}
     for c in cases:
         path = Path(cache_dir) / f"{c['name']}.nc"
-        if path.exists():
+        if is_current(path):
             with xr.open_dataset(path, engine="h5netcdf") as ds:
                 out[c["name"]] = ds.load()
     return out
+
+
+def run_case_reusing_dfn(c: dict, old_cache_dir) -> xr.Dataset:
+    """Like :func:`run_case`, but SPMe is solved now and DFN's voltage/current/states
+    are taken from a revision-1 cached pair of the same case. Only for profiles whose
+    solver stop points did not change in a way that matters (drive cycles: revision 1
+    used the end points only, revision 2 adds the few edges of vehicle stops); the
+    pair records ``dfn_source`` so it is never mistaken for a fresh solve. Used when
+    DFN time is not available; checked against a fresh solve (data/battery/README.md)."""
+    prof = case_profile(c)
+    spme = physics.simulate("spme", prof.time_s, prof.current_A, c["temperature"],
+                            c["initial_soc"])
+    with xr.open_dataset(Path(old_cache_dir) / f"{c['name']}.nc", engine="h5netcdf") as old:
+        old = old.load()
+    if json.loads(old.attrs["case"]) != c:
+        raise ValueError(f"{c['name']}: the revision-1 pair is of a different case")
+    n = min(spme.sizes["time"], old.sizes["time"])
+    data = {f"spme_{var}": spme[var].isel(time=slice(0, n)) for var in spme.data_vars}
+    for var in old.data_vars:
+        if var.startswith("dfn_"):
+            data[var] = old[var].isel(time=slice(0, n))
+    attrs = {"case": json.dumps(c), "solver_revision": physics.SOLVER_REVISION,
+             "spme_wall_time_s": spme.attrs["wall_time_s"],
+             "spme_termination": spme.attrs["termination"], "spme_events": spme.attrs["events"],
+             "dfn_source": "revision-1 pair reused (end-point-only stop points)"}
+    for key in ("dfn_wall_time_s", "dfn_termination", "dfn_events"):
+        attrs[key] = old.attrs.get(key, "not recorded in revision 1")
+    ds = xr.Dataset(data, attrs=attrs)
+    return ds.assign_coords(time=spme["time"].values[:n])

@@ -24,6 +24,27 @@ TRAINED_RANGE = {"temperature_K": [268.0, 318.0], "initial_soc": [0.2, 1.0],
                  "abs_c_rate_max": 2.0}
 
 
+#: SPMe electrolyte concentration (mol/m^3, minimum over the cell) below which SPMe's
+#: electrolyte is running dry: SPMe's voltage collapses there while DFN's does not, and
+#: the correction is at its least reliable (see data/battery/README.md). Entering this
+#: regime is recorded as a warning in every prediction.
+DEPLETION_C_E_MOL_M3 = 250.0
+
+
+def depletion_warning(spme: xr.Dataset, threshold: float = DEPLETION_C_E_MOL_M3) -> str | None:
+    """A warning if SPMe's minimum electrolyte concentration falls below ``threshold``
+    (mol/m^3); None otherwise."""
+    c_min = spme["c_e_min"].values
+    low = c_min < threshold
+    if not low.any():
+        return None
+    t = spme["time"].values
+    return (f"electrolyte depletion: SPMe's electrolyte concentration falls to "
+            f"{c_min.min():.0f} mol/m^3 (below {threshold:g}) for {low.sum()} samples "
+            f"from t = {t[low][0]:.0f} s; SPMe is far from DFN there and the correction is "
+            f"least reliable (wider error, see voltage_hybrid_std and data/battery/README.md)")
+
+
 class OutOfRangeError(ValueError):
     """An input outside the range the correction was trained on."""
 
@@ -88,6 +109,11 @@ def predict(profile: Profile, temperature: float, initial_soc: float, correction
     spme = physics.simulate("spme", profile.time_s, profile.current_A, temperature, initial_soc)
     v_hyb, v_std = hybrid_voltage(spme, correction, temperature, capacity)
     wall_hybrid = time.perf_counter() - start
+    notes = [f"extrapolating: {p}" for p in problems]
+    depleted = depletion_warning(spme)
+    if depleted:
+        notes.append(depleted)
+        warnings.warn(depleted, stacklevel=2)
     n_t = profile.time_s.size
 
     def pad(x):
@@ -102,11 +128,14 @@ def predict(profile: Profile, temperature: float, initial_soc: float, correction
         "voltage_hybrid": ("time", pad(v_hyb), units),
         "voltage_hybrid_std": ("time", pad(v_std), {"units": "V", "method":
                                "spread of the committee of residual models"}),
+        "electrolyte_depleted": ("time", pad(spme["c_e_min"].values) < DEPLETION_C_E_MOL_M3,
+                                 {"meaning": "SPMe minimum electrolyte concentration below "
+                                  f"{DEPLETION_C_E_MOL_M3:g} mol/m^3"}),
     }
     attrs = {"parameter_set": physics.PARAMETER_SET, "temperature_K": float(temperature),
              "initial_soc": float(initial_soc), "protocol": profile.name,
              "wall_time_spme_s": spme.attrs["wall_time_s"], "wall_time_hybrid_s": wall_hybrid,
-             "warnings": json.dumps([f"extrapolating: {p}" for p in problems])}
+             "warnings": json.dumps(notes)}
     if with_dfn:
         dfn = physics.simulate("dfn", profile.time_s, profile.current_A, temperature,
                                initial_soc)

@@ -27,17 +27,21 @@ def pair_mask(pair: xr.Dataset) -> np.ndarray:
 
 
 def training_arrays(pairs: dict, capacity_Ah: float,
-                    max_per_case: int = 600) -> tuple[np.ndarray, np.ndarray]:
+                    max_per_case: int = 600, with_groups: bool = False):
     """Stacked features (n, f) and residuals V_DFN - V_SPMe (n,) V over valid samples,
     at most ``max_per_case`` evenly spaced samples per case (features are computed on
-    the full time grid first, so the histories are exact)."""
-    xs, ys = [], []
-    for pair in pairs.values():
+    the full time grid first, so the histories are exact); with ``with_groups`` also
+    the case index of each sample (n,)."""
+    xs, ys, gs = [], [], []
+    for number, pair in enumerate(pairs.values()):
         T = json.loads(pair.attrs["case"])["temperature"]
         idx = np.flatnonzero(pair_mask(pair))
         idx = idx[np.unique(np.linspace(0, len(idx) - 1, min(len(idx), max_per_case)).astype(int))]
         xs.append(feature_matrix(spme_view(pair), capacity_Ah, T)[idx])
         ys.append((pair["dfn_voltage"].values - pair["spme_voltage"].values)[idx])
+        gs.append(np.full(len(idx), number))
+    if with_groups:
+        return np.concatenate(xs), np.concatenate(ys), np.concatenate(gs)
     return np.concatenate(xs), np.concatenate(ys)
 
 
@@ -63,7 +67,8 @@ def evaluate(pairs: dict, correction, capacity_Ah: float) -> dict:
 
 
 def train_and_save(cache_dir, out_dir, seed: int = 0, epochs: int = 100, quick: bool = False,
-                   command: str = "", progress: bool = True) -> dict:
+                   command: str = "", progress: bool = True, max_per_case: int = 600,
+                   linear_skip: bool = True, grouped_bootstrap: bool = True) -> dict:
     """Train on the cached training cases, evaluate on the held-out ones, save model and
     metrics; returns the metadata written to ``correction.json``."""
     import pybamm
@@ -73,19 +78,26 @@ def train_and_save(cache_dir, out_dir, seed: int = 0, epochs: int = 100, quick: 
     cap = physics.nominal_capacity_Ah()
     train_cases = dataset.training_cases(seed=0, quick=quick)
     train = dataset.load_cases(train_cases, cache_dir)
-    test = dataset.load_cases(dataset.held_out_cases(), cache_dir)
     if not train:
         raise FileNotFoundError(f"no cached training cases in {cache_dir}: run "
                                 "`mlpec-lab battery build-dataset` first")
-    x, y = training_arrays(train, cap)
-    model = train_committee(x, y, seed=seed, epochs=epochs, batch=1024, progress=progress)
+    x, y, groups = training_arrays(train, cap, max_per_case=max_per_case, with_groups=True)
+    model = train_committee(x, y, seed=seed, epochs=epochs, batch=1024, progress=progress,
+                            linear_skip=linear_skip,
+                            groups=groups if grouped_bootstrap else None)
+    test = dataset.load_cases(dataset.held_out_cases(), cache_dir)   # only now: held out
     meta = {
         "parameter_set": physics.PARAMETER_SET, "model_options": physics.MODEL_OPTIONS,
-        "spme_var_pts": physics.SPME_VAR_PTS, "feature_names": FEATURE_NAMES,
+        "spme_var_pts": physics.SPME_VAR_PTS, "solver_revision": physics.SOLVER_REVISION,
+        "feature_names": FEATURE_NAMES, "linear_skip": linear_skip,
+        "bootstrap": "whole cases" if grouped_bootstrap else "samples",
+        "dfn_sources": {name: pair.attrs.get("dfn_source", "solved with this revision")
+                        for name, pair in {**train, **test}.items()
+                        if "dfn_source" in pair.attrs},
         "target": "V_DFN - V_SPMe [V]", "trained_range": TRAINED_RANGE,
         "training_cases": sorted(train), "n_training_samples": int(len(y)),
         "missing_training_cases": sorted({c["name"] for c in train_cases} - set(train)),
-        "seed": seed, "epochs": epochs, "batch": 1024, "max_per_case": 600,
+        "seed": seed, "epochs": epochs, "batch": 1024, "max_per_case": max_per_case,
         "command": command,
         "metrics_train": evaluate(train, model, cap),
         "metrics_held_out": evaluate(test, model, cap),

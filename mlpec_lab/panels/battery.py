@@ -3,6 +3,7 @@ choice; draws SPMe, hybrid (with committee error band) and DFN voltage and the
 residuals. All science is in :mod:`mlpec_lab.battery`; this only wires and draws."""
 from __future__ import annotations
 
+import json
 import warnings
 
 import ipywidgets as W
@@ -87,6 +88,8 @@ class BatteryPanel:
         walls = {k[len("wall_time_"):-2]: v for k, v in self.result.attrs.items()
                  if k.startswith("wall_time_")}
         self.status.value = " | ".join(f"{k} {v:.2f} s" for k, v in walls.items())
+        for note in json.loads(self.result.attrs.get("warnings", "[]")):
+            self.status.value += f"<br><span style='color:#b60'>warning: {note}</span>"
         self.draw()
         return self.result
 

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import xarray as xr
 
-from mlpec_lab.battery import dataset
+from mlpec_lab.battery import dataset, physics
 
 
 class Interrupt(Exception):
@@ -17,7 +17,8 @@ def fake_runner(calls, stop_at=None):
         calls.append(case["name"])
         t = np.arange(5.0)
         return xr.Dataset({"spme_voltage": ("time", 3.7 + 0 * t), "dfn_voltage": ("time", 3.7 + t)},
-                          coords={"time": t}, attrs={"case": json.dumps(case)})
+                          coords={"time": t}, attrs={"case": json.dumps(case),
+                                                     "solver_revision": physics.SOLVER_REVISION})
     return run
 
 

@@ -43,7 +43,8 @@ def test_features_are_causal():
     rng = np.random.default_rng(0)
     n = 300
     t = np.cumsum(rng.uniform(0.5, 2.0, n))
-    ds = xr.Dataset({name: ("time", rng.uniform(0.2, 0.8, n)) for name in physics.STATE_VARIABLES},
+    names = list(physics.STATE_VARIABLES) + list(physics.ELECTROLYTE_EDGES)
+    ds = xr.Dataset({name: ("time", rng.uniform(0.2, 0.8, n)) for name in names},
                     coords={"time": t})
     ds["temperature_cell"] = ("time", np.full(n, 298.0))
     a = features.feature_matrix(ds, 5.0, 298.0)
@@ -53,6 +54,37 @@ def test_features_are_causal():
     b = features.feature_matrix(later, 5.0, 298.0)
     np.testing.assert_array_equal(a[:200], b[:200])
     assert not np.array_equal(a[200:], b[200:])
+
+
+def test_breakpoints_are_the_edges_of_constant_holds(capacity):
+    prof = protocols.pulse_rest(3, capacity, n_pulses=3)
+    stops = physics.breakpoints(prof.time_s, prof.current_A)
+    # ends + both ends of each 0.1 s step ramp (3 pulses -> 6 steps)
+    assert stops[0] == 0.0 and stops[-1] == prof.time_s[-1]
+    assert len(stops) == 2 + 2 * 6
+    assert np.allclose(np.diff(stops)[np.diff(stops) < 0.5], 0.1)
+    drive = protocols.drive_cycle(5, capacity, 120, peak_c_rate=1.5)
+    moving = np.all(np.diff(drive.current_A) != 0)
+    assert moving == (len(physics.breakpoints(drive.time_s, drive.current_A)) == 2)
+
+
+def test_dfn_does_not_step_over_a_short_pulse(capacity):
+    # revision 1 solved with only the end points: after a long rest IDAKLU stepped over
+    # whole pulses and the DFN "reference" never saw them
+    prof = protocols._steps([0.0, 1.5 * capacity, 0.0], [600.0, 20.0, 600.0], 1.0, "p")
+    dfn = physics.simulate("dfn", prof.time_s, prof.current_A, 298.0, 0.9)
+    v = dfn["voltage"].values
+    during = (prof.time_s > 601) & (prof.time_s < 620)
+    assert v[0] - v[during].max() > 0.03          # a 1.5C pulse drops the voltage
+
+
+def test_depletion_is_flagged():
+    t = np.arange(10.0)
+    ds = xr.Dataset({"c_e_min": ("time", np.array([900.0] * 5 + [120.0] * 5))},
+                    coords={"time": t})
+    note = hybrid.depletion_warning(ds)
+    assert note and "120 mol/m^3" in note and "t = 5 s" in note
+    assert hybrid.depletion_warning(ds.isel(time=slice(0, 5))) is None
 
 
 def test_filtered_history_matches_step_response():
@@ -94,3 +126,12 @@ def test_shipped_correction_runs(capacity):
     assert np.all(np.isfinite(res["voltage_hybrid"].values))
     # a correction, not a different model: stays within a few tens of mV of SPMe here
     assert np.max(np.abs(res["voltage_hybrid"] - res["voltage_spme"]).values) < 0.05
+
+
+def test_cold_high_rate_prediction_records_depletion_warning(capacity):
+    prof = protocols.constant_current(2.0, 900, capacity)
+    with pytest.warns(UserWarning, match="electrolyte depletion"):
+        res = battery.predict(prof, 268.0, 0.9, correction="zero")
+    assert "electrolyte depletion" in res.attrs["warnings"]
+    assert res["electrolyte_depleted"].values.any()
+    assert not res["electrolyte_depleted"].values[0]          # full electrolyte at rest
