@@ -49,14 +49,16 @@ FIELDS = (-0.5, -0.25, 0.0, 0.25, 0.5)
 
 
 def default_plan(per_composition: int = 3) -> list[Trajectory]:
-    """Trajectories covering every composition at ``per_composition`` fields/temperatures."""
+    """Trajectories covering every composition at ``per_composition`` fields/temperatures,
+    interleaved (every composition once, then every composition again...) so that a
+    partial run already covers the whole family."""
     plan, k = [], 0
     for comp in COMPOSITIONS:
         for j in range(per_composition):
             field = FIELDS[(k + 2 * j) % len(FIELDS)]
-            plan.append(Trajectory(**comp, field=field, temperature=(300.0, 400.0)[j % 2], seed=k))
+            plan.append((j, Trajectory(**comp, field=field, temperature=(300.0, 400.0)[j % 2], seed=k)))
             k += 1
-    return plan
+    return [traj for _, traj in sorted(plan, key=lambda item: item[0])]
 
 
 def test_plan() -> list[Trajectory]:
