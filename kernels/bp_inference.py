@@ -103,38 +103,6 @@ def _networks_cuda(features, species, dz, field, w0, b0, w1, b1, w2, b2, mean, s
                           b2, mean, std, offset, scale, atomic, dE_dG, h1, h2)
 
 
-def _pair_gradient(p, dE_dG, pair_i, pair_j, species, radial_d, angular_slot, angular_d,
-                   pair_index, c):
-    """dE/dr_j (component c) of the G_i terms of pair p = (i, j)."""
-    n_species, n_radial, n_angular = angular_d.shape[1], radial_d.shape[1], angular_d.shape[2]
-    i, sj = pair_i[p], species[pair_j[p]]
-    g = 0.0
-    for t in range(n_radial):
-        g += dE_dG[i, sj * n_radial + t] * radial_d[p, t, c]
-    q = angular_slot[p]
-    if q >= 0:
-        for t in range(n_species):
-            column = n_species * n_radial + pair_index[sj, t] * n_angular
-            for a in range(n_angular):
-                g += dE_dG[i, column + a] * angular_d[q, t, a, c]
-    return g
-
-
-_pair_gradient_cuda = cuda.jit(device=True)(_pair_gradient)
-
-
-@cuda.jit
-def _contract_cuda(dE_dG, pair_i, pair_j, species, radial_d, angular_slot, angular_d,
-                   pair_index, forces):
-    p = cuda.grid(1)
-    if p < pair_i.shape[0]:
-        for c in range(3):
-            g = _pair_gradient_cuda(p, dE_dG, pair_i, pair_j, species, radial_d, angular_slot,
-                                    angular_d, pair_index, c)
-            cuda.atomic.add(forces, (pair_j[p], c), -g)
-            cuda.atomic.add(forces, (pair_i[p], c), g)
-
-
 def committee_outputs(sf, z, field, weights, *, backend=None):
     """Per-member energies, forces, dipoles of one structure.
 
@@ -143,7 +111,7 @@ def committee_outputs(sf, z, field, weights, *, backend=None):
     Returns dict: energy (K,) eV, forces (K, n, 3) eV/Å, dipole_z (K,) e·Å,
     polarizability_zz (K,) e·Å²/V, charges (K, n) e.
     """
-    from .symmetry_functions import descriptor_forces, species_pair_index
+    from .symmetry_functions import _contract_forces_cuda, descriptor_forces, species_pair_index
 
     features = np.ascontiguousarray(sf.features, np.float64)
     n = len(features)
@@ -171,7 +139,8 @@ def committee_outputs(sf, z, field, weights, *, backend=None):
         pair_index = cuda.to_device(species_pair_index(sf.angular_derivatives.shape[1]))
         for k in range(n_members):
             d_forces = cuda.to_device(np.zeros((n, 3)))
-            _contract_cuda[cuda_blocks(len(sf.pair_i))](d_grad[k], *blocks, pair_index, d_forces)
+            _contract_forces_cuda[cuda_blocks(len(sf.pair_i))](d_grad[k], *blocks, pair_index,
+                                                               d_forces)
             forces[k] = d_forces.copy_to_host()
     else:
         (_networks_parallel if choice == "cpu_parallel" else _networks_serial)(*args, atomic, dE_dG)

@@ -222,29 +222,49 @@ def species_pair_index(n_species):
     return index
 
 
-def _contract_forces(dE_dG, pair_i, pair_j, species, radial_d, angular_slot, angular_d,
-                     pair_index, forces):
+def _pair_gradient(p, c, dE_dG, pair_i, pair_j, species, radial_d, angular_slot, angular_d,
+                   pair_index):
+    """Component ``c`` of dE/dr_j through G_i for the full-list pair p = (i, j)."""
     n_species, n_radial = angular_d.shape[1], radial_d.shape[1]
     n_angular = angular_d.shape[2]
-    angular_offset = n_species * n_radial
+    i, sj = pair_i[p], species[pair_j[p]]
+    g = 0.0
+    for t in range(n_radial):
+        g += dE_dG[i, sj * n_radial + t] * radial_d[p, t, c]
+    q = angular_slot[p]
+    if q >= 0:
+        for t in range(n_species):
+            column = n_species * n_radial + pair_index[sj, t] * n_angular
+            for a in range(n_angular):
+                g += dE_dG[i, column + a] * angular_d[q, t, a, c]
+    return g
+
+
+_pair_gradient_cpu = njit(cache=True)(_pair_gradient)
+_pair_gradient_cuda = cuda.jit(device=True)(_pair_gradient)
+
+
+@njit(cache=True)
+def _contract_forces_cpu(dE_dG, pair_i, pair_j, species, radial_d, angular_slot, angular_d,
+                         pair_index, forces):
     for p in range(pair_i.shape[0]):
-        i, j = pair_i[p], pair_j[p]
-        sj = species[j]
         for c in range(3):
-            g = 0.0
-            for t in range(n_radial):
-                g += dE_dG[i, sj * n_radial + t] * radial_d[p, t, c]
-            q = angular_slot[p]
-            if q >= 0:
-                for t in range(n_species):
-                    column = angular_offset + pair_index[sj, t] * n_angular
-                    for a in range(n_angular):
-                        g += dE_dG[i, column + a] * angular_d[q, t, a, c]
-            forces[j, c] -= g
-            forces[i, c] += g
+            g = _pair_gradient_cpu(p, c, dE_dG, pair_i, pair_j, species, radial_d,
+                                   angular_slot, angular_d, pair_index)
+            forces[pair_j[p], c] -= g
+            forces[pair_i[p], c] += g
 
 
-_contract_forces_cpu = njit(cache=True)(_contract_forces)
+@cuda.jit
+def _contract_forces_cuda(dE_dG, pair_i, pair_j, species, radial_d, angular_slot, angular_d,
+                          pair_index, forces):
+    p = cuda.grid(1)
+    if p < pair_i.shape[0]:
+        for c in range(3):
+            g = _pair_gradient_cuda(p, c, dE_dG, pair_i, pair_j, species, radial_d,
+                                    angular_slot, angular_d, pair_index)
+            cuda.atomic.add(forces, (pair_j[p], c), -g)
+            cuda.atomic.add(forces, (pair_i[p], c), g)
 
 
 def descriptor_forces(dE_dG, result):
