@@ -11,7 +11,7 @@ import numpy as np
 from ase import Atoms
 from ase.build import add_adsorbate, fcc111, molecule
 from ase.constraints import FixAtoms
-from ase.data import atomic_numbers, covalent_radii, chemical_symbols
+from ase.data import covalent_radii
 
 LZ = 32.0  #: cell height, Å (part of the protocol)
 PT_LATTICE = 3.92  #: Å
@@ -56,7 +56,8 @@ def _parse_ions(ions) -> list[str]:
 
 
 def _min_image_distance(a: np.ndarray, b: np.ndarray, cell2d: np.ndarray) -> np.ndarray:
-    """Distances (len(a), len(b)) with in-plane minimum image for a 2D-periodic cell."""
+    """Distances (len(a), len(b)) with in-plane minimum image for a 2D-periodic cell
+    (nearest image by rounded fractional coordinates: exact below half the cell height)."""
     d = a[:, None, :] - b[None, :, :]
     inv = np.linalg.inv(cell2d[:2, :2])
     frac = d[..., :2] @ inv
@@ -113,12 +114,12 @@ def interface(
     placed = slab.positions.copy()
     symbols = list(slab.get_chemical_symbols())
     for kind in solvent:
+        heavy = np.array([s != "H" for s in symbols])
         for _ in range(max_tries):
             frac = rng.random(2)
             centre = frac @ cell[:2] + np.array([0, 0, rng.uniform(z_low, z_high)])
             new = centre + (_water(rng) if kind == "H2O" else np.zeros((1, 3)))
             d = _min_image_distance(new, placed, cell)
-            heavy = np.array([s != "H" for s in symbols])
             ok = d[:, ~heavy].min(initial=9) > 1.6 and d.min(initial=9) > 1.4
             ok = ok and d[0, heavy].min(initial=9) > (2.6 if kind == "H2O" else 2.8)
             if ok:
@@ -192,8 +193,4 @@ def _check_overlaps(atoms: Atoms, overlap: float) -> None:
         )
 
 
-def element_symbols(numbers) -> list[str]:
-    return [chemical_symbols[int(z)] for z in numbers]
-
-
-__all__ = ["interface", "validate", "StructureError", "LZ", "FAMILY_ELEMENTS", "atomic_numbers"]
+__all__ = ["interface", "validate", "StructureError", "LZ", "FAMILY_ELEMENTS"]
