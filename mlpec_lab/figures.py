@@ -220,8 +220,8 @@ def stark_response_plot(response):
         i0 = int(np.argmin(np.abs(one.field.values)))
         e0 = float(one.energy_fit[i0])
         c = colours.get(str(source), None)
-        label = (f"{source}: μ = {float(fit.dipole):+.3f} ± {float(fit.dipole_stderr):.3f} e·Å, "
-                 f"α = {float(fit.polarizability):.3f} ± {float(fit.polarizability_stderr):.3f} e·Å²/V")
+        label = (f"{source}: μ = {float(fit.dipole):+.3f} ± {float(fit.dipole_stderr):.1g} e·Å, "
+                 f"α = {float(fit.polarizability):.3f} ± {float(fit.polarizability_stderr):.1g} e·Å²/V")
         axes[0, 0].plot(one.field, one.energy - e0, "o", color=c, label=label)
         axes[0, 0].plot(one.field, one.energy_fit - e0, "-", color=c)
         axes[0, 1].plot(one.field, one.dipole_z, "o-", color=c, label=str(source))

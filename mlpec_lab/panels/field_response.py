@@ -85,8 +85,8 @@ class FieldResponsePanel:
         for source in result.source.values:
             fit = result.sel(source=source, estimate="fit")
             rows.append(f"<b>{source}</b>: μ = {float(fit.dipole):+.4f} ± "
-                        f"{float(fit.dipole_stderr):.4f} e·Å, α = {float(fit.polarizability):.4f} ± "
-                        f"{float(fit.polarizability_stderr):.4f} e·Å²/V")
+                        f"{float(fit.dipole_stderr):.2g} e·Å, α = {float(fit.polarizability):.4f} ± "
+                        f"{float(fit.polarizability_stderr):.2g} e·Å²/V")
         self.status.value = (f"{result.attrs['formula']}, {len(fields)} fields in "
                              f"[{fields[0]:+.2f}, {fields[-1]:+.2f}] V/Å<br>" + "<br>".join(rows))
         return result
