@@ -1,9 +1,9 @@
 """Fused inference of a field-aware Behler–Parrinello committee.
 
 For every atom and committee member: normalise G_i, run the two-hidden-layer tanh
-network, scale its four outputs (e_i, q~_i, α_i = softplus, β_i) and backpropagate
-dE/dG_i analytically in the same pass; then contract dE/dG with the descriptor
-derivative blocks into forces and add the direct field force Fz q_i on z. The math is
+network, scale its four outputs (e_i, q~_i, χ~_i, η~_i) and backpropagate dE/dG_i
+analytically in the same pass; then contract dE/dG with the descriptor derivative
+blocks into forces and add the direct field force (Fz q_i + ½Fz² χ_i + ⅙Fz³ η_i) on z. The math is
 that of ``mlpec_lab.potential.model`` (docstring there). Weights are stacked over
 members ``k`` and elements ``s``: ``w0 (K, S, nf, h)``, ``b0 (K, S, h)``, ``w1 (K, S, h, h)``,
 ``b1``, ``w2 (K, S, h, 4)``, ``b2 (K, S, 4)``; ``mean``, ``std (K, S, nf)``;
@@ -23,7 +23,7 @@ MAX_HIDDEN = 128  #: CUDA scratch size per thread
 def _atom_member(i, k, features, species, dz, field, w0, b0, w1, b1, w2, b2, mean, std,
                  offset, scale, atomic, dE_dG, h1, h2):
     """Outputs of atom ``i`` for member ``k`` into ``atomic[k, i, :4]`` (e_i eV, q~_i e,
-    α_i, β_i) and dE/dG_i into ``dE_dG[k, i]``; ``dz = z_i − mean z`` (Å)."""
+    χ~_i e·Å/V, η~_i e·Å²/V²) and dE/dG_i into ``dE_dG[k, i]``; ``dz = z_i − mean z`` (Å)."""
     s = species[i]
     nf = features.shape[1]
     nh = b0.shape[2]
@@ -46,17 +46,15 @@ def _atom_member(i, k, features, species, dz, field, w0, b0, w1, b1, w2, b2, mea
         raw1 += h2[c] * w2[k, s, c, 1]
         raw2 += h2[c] * w2[k, s, c, 2]
         raw3 += h2[c] * w2[k, s, c, 3]
-    softplus = max(raw2, 0.0) + math.log1p(math.exp(-abs(raw2)))
-    sigmoid = 1.0 / (1.0 + math.exp(-raw2))
     atomic[k, i, 0] = raw0 * scale[k, 0] + offset[k, s]
     atomic[k, i, 1] = raw1 * scale[k, 1]
-    atomic[k, i, 2] = softplus * scale[k, 2]
+    atomic[k, i, 2] = raw2 * scale[k, 2]
     atomic[k, i, 3] = raw3 * scale[k, 3]
-    # dE/d(raw outputs): E = Σe − Fz Σ q~ (z − z̄) − ½ Fz² Σα − ⅙ Fz³ Σβ
+    # dE/d(raw outputs): E = Σe − Σ (z − z̄)(Fz q~ + ½ Fz² χ~ + ⅙ Fz³ η~)
     g0 = scale[k, 0]
     g1 = -field * dz[i] * scale[k, 1]
-    g2 = -0.5 * field * field * scale[k, 2] * sigmoid
-    g3 = -field * field * field / 6.0 * scale[k, 3]
+    g2 = -0.5 * field * field * dz[i] * scale[k, 2]
+    g3 = -field * field * field / 6.0 * dz[i] * scale[k, 3]
     for c in range(nh):
         h2[c] = (g0 * w2[k, s, c, 0] + g1 * w2[k, s, c, 1] + g2 * w2[k, s, c, 2]
                  + g3 * w2[k, s, c, 3]) * (1.0 - h2[c] * h2[c])
@@ -146,11 +144,11 @@ def committee_outputs(sf, z, field, weights, *, backend=None):
         (_networks_parallel if choice == "cpu_parallel" else _networks_serial)(*args, atomic, dE_dG)
         for k in range(n_members):
             forces[k] = descriptor_forces(dE_dG[k], sf)
-    q = atomic[:, :, 1] - atomic[:, :, 1].mean(axis=1, keepdims=True)
-    mu0 = (q * z).sum(1)
-    alpha, beta = atomic[:, :, 2].sum(1), atomic[:, :, 3].sum(1)
+    q, chi, eta = (atomic[:, :, c] - atomic[:, :, c].mean(axis=1, keepdims=True) for c in (1, 2, 3))
+    mu0, alpha, beta = (q * z).sum(1), (chi * z).sum(1), (eta * z).sum(1)
     energy = atomic[:, :, 0].sum(1) - mu0 * field - 0.5 * alpha * field**2 - beta * field**3 / 6
-    forces[:, :, 2] += field * q
+    forces[:, :, 2] += field * q + 0.5 * field**2 * chi + field**3 / 6 * eta
     return {"energy": energy, "forces": forces,
             "dipole_z": mu0 + alpha * field + 0.5 * beta * field**2,
-            "polarizability_zz": alpha + beta * field, "charges": q}
+            "polarizability_zz": alpha + beta * field,
+            "charges": q + chi * field + 0.5 * eta * field**2}

@@ -1,17 +1,25 @@
 """The field-aware Behler–Parrinello model (torch).
 
-Per-element networks map normalised symmetry functions G_i to four atomic outputs:
-an energy e_i, a raw charge q~_i, a polarizability α_i ≥ 0 (softplus) and a
-hyperpolarizability β_i. For a structure at a field Fz (V/Å):
+Per-element networks map normalised symmetry functions G_i to four atomic outputs: an
+energy e_i and three charge coefficients q~_i, χ~_i, η~_i. Each charge coefficient is
+made neutral over the structure (x_i = x~_i − mean x~), so the atomic charges at a field
+Fz (V/Å) are
 
-    q_i  = q~_i − mean(q~)                         (total charge conserved: Σ q_i = 0)
-    μz0  = Σ q_i z_i                               e·Å
-    E    = Σ e_i − μz0 Fz − ½ α Fz² − ⅙ β Fz³       eV,  α = Σ α_i, β = Σ β_i
-    μz   = −∂E/∂Fz = μz0 + α Fz + ½ β Fz²          αzz = −∂²E/∂Fz² = α + β Fz
+    q_i(Fz) = q_i + χ_i Fz + ½ η_i Fz²              Σ_i q_i(Fz) = 0 at every field
 
-The cubic term is there because the metal slab's response is not quadratic above
+and the energy is the one whose field derivatives they give:
+
+    μz0 = Σ q_i z_i,  α = Σ χ_i z_i,  β = Σ η_i z_i
+    E   = Σ e_i − μz0 Fz − ½ α Fz² − ⅙ β Fz³        eV
+    μz  = −∂E/∂Fz = Σ q_i(Fz) z_i                    e·Å
+    αzz = −∂²E/∂Fz² = α + β Fz                       e·Å²/V
+
+Field-dependent charges (rather than atomic polarizabilities) put the induced charge
+where the model learns it sits — on the metal's top layer — so the charge density
+obeys Gauss's law across the interface, which the double-layer electrostatics need.
+The cubic term is there because the slab's response is not quadratic above
 |Fz| ≈ 0.3 V/Å (REFERENCE_PROTOCOL.md section 7). Forces: −∂E/∂r through G (the
-descriptor derivative blocks) plus the direct term +Fz q_i on z_i.
+descriptor derivative blocks) plus the direct term (Fz q_i + ½Fz² χ_i + ⅙Fz³ η_i) on z_i.
 """
 from __future__ import annotations
 
@@ -20,13 +28,13 @@ from torch import nn
 
 from mlpec_lab.potential.descriptors import Batch, contract_forces
 
-OUTPUTS = ("energy", "charge", "polarizability", "hyperpolarizability")
-#: scale of each raw network output: eV, e, e·Å²/V, e·Å³/V²
-OUTPUT_SCALES = (1.0, 0.3, 0.3, 0.3)
+OUTPUTS = ("energy", "charge", "charge_response", "charge_response2")
+#: scale of each raw network output: eV, e, e·Å/V, e·Å²/V²
+OUTPUT_SCALES = (1.0, 0.3, 0.1, 0.1)
 
 
 class ElementNetwork(nn.Module):
-    """G_i (normalised) → (e_i, q~_i, raw α_i, β_i): two tanh hidden layers."""
+    """G_i (normalised) → (e_i, q~_i, χ~_i, η~_i): two tanh hidden layers."""
 
     def __init__(self, n_features: int, hidden: int):
         super().__init__()
@@ -58,7 +66,7 @@ class FieldAwareBP(nn.Module):
         self.register_buffer("output_scale", torch.tensor(OUTPUT_SCALES))
 
     def atomic_outputs(self, features, species):
-        """(n, 4): e_i (eV, offset included), q~_i (e), α_i ≥ 0 (e·Å²/V), β_i."""
+        """(n, 4): e_i (eV, offset included), q~_i (e), χ~_i (e·Å/V), η~_i (e·Å²/V²)."""
         x = (features - self.feature_mean[species]) / self.feature_std[species]
         out = torch.zeros(len(features), len(OUTPUTS), dtype=features.dtype)
         for s, net in enumerate(self.networks):
@@ -66,22 +74,23 @@ class FieldAwareBP(nn.Module):
             if mask.any():
                 out = out.index_put((mask.nonzero().squeeze(1),), net(x[mask]))
         out = out * self.output_scale
-        energy = out[:, 0] + self.energy_offset[species]
-        alpha = nn.functional.softplus(out[:, 2] / self.output_scale[2]) * self.output_scale[2]
-        return torch.stack([energy, out[:, 1], alpha, out[:, 3]], dim=1)
+        return torch.cat([(out[:, 0] + self.energy_offset[species]).unsqueeze(1), out[:, 1:]], 1)
 
     def structure_terms(self, features, batch: Batch):
-        """Per-structure E0, μz0, α, β and per-atom charges, as a dict."""
+        """Per-structure E0, μz0, α, β and the neutral per-atom q, χ, η, as a dict."""
         out = self.atomic_outputs(features, batch.species)
         n = batch.n_structures
 
         def total(x):
-            return torch.zeros(n, dtype=x.dtype).index_add(0, batch.structure, x)
+            return torch.zeros(n, *x.shape[1:], dtype=x.dtype).index_add(0, batch.structure, x)
 
-        q_raw = out[:, 1]
-        q = q_raw - (total(q_raw) / batch.n_atoms.to(q_raw.dtype))[batch.structure]
-        return {"e0": total(out[:, 0]), "mu0": total(q * batch.z), "alpha": total(out[:, 2]),
-                "beta": total(out[:, 3]), "charges": q}
+        raw = out[:, 1:]
+        mean = total(raw) / batch.n_atoms.to(raw.dtype).unsqueeze(1)
+        neutral = raw - mean[batch.structure]                     # q, χ, η per atom
+        moments = total(neutral * batch.z.unsqueeze(1))           # μz0, α, β
+        return {"e0": total(out[:, 0]), "mu0": moments[:, 0], "alpha": moments[:, 1],
+                "beta": moments[:, 2], "q": neutral[:, 0], "chi": neutral[:, 1],
+                "eta": neutral[:, 2]}
 
     def forward(self, batch: Batch, forces: bool = True, create_graph: bool = False):
         """Energy (eV), μz (e·Å), αzz (e·Å²/V) per structure; forces (eV/Å) per atom."""
@@ -91,11 +100,13 @@ class FieldAwareBP(nn.Module):
         t = self.structure_terms(features, batch)
         f = batch.field
         energy = t["e0"] - t["mu0"] * f - 0.5 * t["alpha"] * f**2 - t["beta"] * f**3 / 6
+        fa = f[batch.structure]
         result = {"energy": energy, "dipole_z": t["mu0"] + t["alpha"] * f + 0.5 * t["beta"] * f**2,
-                  "polarizability_zz": t["alpha"] + t["beta"] * f, "charges": t["charges"]}
+                  "polarizability_zz": t["alpha"] + t["beta"] * f,
+                  "charges": t["q"] + t["chi"] * fa + 0.5 * t["eta"] * fa**2}
         if forces:
             (dE_dG,) = torch.autograd.grad(energy.sum(), features, create_graph=create_graph)
             direct = torch.zeros(len(features), 3, dtype=features.dtype)
-            direct[:, 2] = f[batch.structure] * t["charges"]
+            direct[:, 2] = fa * t["q"] + 0.5 * fa**2 * t["chi"] + fa**3 * t["eta"] / 6
             result["forces"] = contract_forces(dE_dG, batch) + direct
         return result

@@ -2,7 +2,7 @@
 
 Layout (plain types and tensors only, so ``torch.load(weights_only=True)`` reads it)::
 
-    {"format": "mlpec-lab/field-aware-bp", "version": 1,
+    {"format": "mlpec-lab/field-aware-bp", "version": 2,
      "spec": descriptor spec dict, "species": [...], "hidden": int,
      "members": [state_dict, ...], "field_range": [Fmin, Fmax] (V/Å),
      "force_deviation_threshold": eV/Å, "training": {provenance}}
@@ -19,7 +19,7 @@ from mlpec_lab.kernels.symmetry_spec import n_features, validated_spec
 from mlpec_lab.potential.model import FieldAwareBP
 
 FORMAT = "mlpec-lab/field-aware-bp"
-VERSION = 1
+VERSION = 2  # 2: field-dependent atomic charges (q, χ, η heads)
 
 
 class ModelFileError(ValueError):

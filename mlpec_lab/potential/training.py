@@ -102,36 +102,36 @@ def energy_offsets(samples, species):
     return offsets
 
 
-def field_response_guess(samples, species, floor=1e-3):
-    """Per-element charges q_e (e) and polarizabilities α_e ≥ ``floor`` (e·Å²/V) from a
-    least-squares fit μz ≈ Σ_e q_e Σ_{i∈e} (z_i − z̄) + Σ_e n_e α_e Fz."""
+def field_response_guess(samples, species):
+    """Per-element charges q_e (e) and charge responses χ_e (e·Å/V) from a least-squares
+    fit μz ≈ Σ_e (q_e + χ_e Fz) Σ_{i∈e} (z_i − z̄): the model's starting point."""
     symbols = [np.array(s.symbols) for s in samples]
     moments = np.array([[(s.desc.z - s.desc.z.mean())[sym == e].sum() for e in species]
                         for s, sym in zip(samples, symbols)])
-    counts = np.array([[(sym == e).sum() for e in species] for sym in symbols], float)
     fields = np.array([s.field for s in samples])
-    design = np.hstack([moments, counts * fields[:, None]])
+    design = np.hstack([moments, moments * fields[:, None]])
     coef, *_ = np.linalg.lstsq(design, np.array([s.dipole_z for s in samples]), rcond=None)
     n = len(species)
-    return coef[:n], np.maximum(coef[n:], floor)
+    return coef[:n], coef[n:]
 
 
 def new_model(samples, spec, hidden, dtype, seed):
     """A model with per-element normalisation, energy offsets, initial charges and
-    polarizabilities from ``samples``; weights drawn with ``seed``."""
+    charge responses from ``samples``; weights drawn with ``seed``."""
     torch.manual_seed(seed)
     model = FieldAwareBP(spec["species"], n_features(spec), hidden).to(dtype)
     mean, std = normalisation(samples, spec["species"])
     model.feature_mean.copy_(torch.as_tensor(mean))
     model.feature_std.copy_(torch.as_tensor(std))
     model.energy_offset.copy_(torch.as_tensor(energy_offsets(samples, spec["species"])))
-    charges, alpha = field_response_guess(samples, spec["species"])
+    charges, response = field_response_guess(samples, spec["species"])
     scale = model.output_scale.numpy()
     with torch.no_grad():
-        for net, q, a in zip(model.networks, charges, alpha):
-            net.layers[-1].weight[1:].zero_()  # field heads start at their fitted constants
+        for net, q, chi in zip(model.networks, charges, response):
+            net.layers[-1].weight[1:].zero_()  # charge heads start at their fitted constants
             net.layers[-1].bias[1] = float(q / scale[1])
-            net.layers[-1].bias[2] = float(np.log(np.expm1(a / scale[2])))  # softplus⁻¹
+            net.layers[-1].bias[2] = float(chi / scale[2])
+            net.layers[-1].bias[3] = 0.0
     return model
 
 

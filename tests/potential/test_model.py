@@ -57,13 +57,16 @@ def test_dipole_and_polarizability_are_field_derivatives(setup):
     assert -(e[2] - 2 * e[1] + e[0]) / h**2 == pytest.approx(out["polarizability_zz"].item(), rel=1e-4)
 
 
-def test_charges_conserve_total_charge_and_polarizability_is_positive(setup):
+def test_field_dependent_charges_are_neutral_and_carry_the_dipole(setup):
     spec, atoms, model = setup
-    out = run(model, spec, atoms, 0.1)
-    assert abs(out["charges"].sum().item()) < 1e-12
-    feats = make_batch([describe(atoms, spec)], [0.0]).features
-    atomic = model.atomic_outputs(feats, make_batch([describe(atoms, spec)], [0.0]).species)
-    assert (atomic[:, 2] >= 0).all()
+    z = torch.as_tensor(atoms.positions[:, 2])
+    for fz in (-0.4, 0.0, 0.35):
+        out = run(model, spec, atoms, fz)
+        assert abs(out["charges"].sum().item()) < 1e-12
+        assert (out["charges"] * z).sum().item() == pytest.approx(out["dipole_z"].item(), abs=1e-10)
+    # the induced charge q(F) − q(0) carries α F + ½ β F²
+    q0, q1 = run(model, spec, atoms, 0.0)["charges"], run(model, spec, atoms, 0.2)["charges"]
+    assert not torch.allclose(q0, q1)
 
 
 def test_batched_structures_equal_single_ones(setup):
