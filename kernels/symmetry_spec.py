@@ -18,10 +18,10 @@ import numpy as np
 DEFAULT_SPECIES = ("H", "O", "Na", "Cl", "Pt")
 
 
-def default_spec(species=DEFAULT_SPECIES, rc_radial=6.0, rc_angular=4.0):
-    """8 radial G2 (shifts 0.8 Å to rc_radial - 0.5 Å) and 8 angular G5
+def default_spec(species=DEFAULT_SPECIES, rc_radial=6.0, rc_angular=4.0, n_radial=8):
+    """``n_radial`` radial G2 (shifts 0.8 Å to rc_radial - 0.5 Å) and 8 angular G5
     (eta in {0.01, 0.3} Å^-2, zeta in {1, 4}, lambda in {-1, 1})."""
-    shifts = np.linspace(0.8, rc_radial - 0.5, 8)
+    shifts = np.linspace(0.8, rc_radial - 0.5, n_radial)
     eta = 0.5 / (shifts[1] - shifts[0]) ** 2  # Gaussians overlap at half-width
     triples = list(itertools.product([0.01, 0.3], [1.0, 4.0], [-1.0, 1.0]))
     return validated_spec({
