@@ -47,6 +47,7 @@ class LiveMDPanel:
         self.min_interval = 1.0 / max_frames_per_second
         self._thread = None
         self._running = threading.Event()
+        self.listeners = []  # callables run after each redraw, e.g. a structure panel's update
         lo, hi = getattr(calculator, "field_range", (-0.5, 0.5))
         self.view = interface_view(atoms)
         self.view.layout = widgets.Layout(width="480px", height="420px")
@@ -157,6 +158,8 @@ class LiveMDPanel:
         if warning:
             self.status.value += f"<br><span style='color:#b35900'>⚠ {warning}</span>"
         self.plot.value = self._traces_png()
+        for listener in self.listeners:
+            listener()
 
     def _traces_png(self) -> bytes:
         from mlpec_lab.figures import md_traces

@@ -7,6 +7,7 @@ import warnings
 
 
 def _train(args) -> int:
+    from mlpec_lab.kernels.symmetry_spec import default_spec
     from mlpec_lab.potential.committee import train_committee
     from mlpec_lab.potential.training import TrainingConfig
 
@@ -14,7 +15,9 @@ def _train(args) -> int:
                          lr=args.lr, weight_energy=args.weights[0], weight_forces=args.weights[1],
                          weight_dipole=args.weights[2], dtype=args.dtype, seed=args.seed,
                          max_force=args.max_force if args.max_force > 0 else None)
-    summary = train_committee(args.data, args.out, n_members=args.members, cfg=cfg,
+    spec = default_spec(rc_radial=args.rc_radial, rc_angular=args.rc_angular,
+                        n_radial=args.n_radial)
+    summary = train_committee(args.data, args.out, n_members=args.members, cfg=cfg, spec=spec,
                               executor=args.executor, workers=args.workers)
     print(json.dumps({"model": args.out, **summary}, indent=1))
     return 0
@@ -84,8 +87,11 @@ def register(sub) -> None:
     p.add_argument("--epochs", type=int, default=400)
     p.add_argument("--patience", type=int, default=60)
     p.add_argument("--hidden", type=int, default=32)
+    p.add_argument("--n-radial", type=int, default=16, help="radial symmetry functions per element")
+    p.add_argument("--rc-radial", type=float, default=6.0, help="radial cutoff, Å")
+    p.add_argument("--rc-angular", type=float, default=4.0, help="angular cutoff, Å")
     p.add_argument("--lr", type=float, default=3e-3)
-    p.add_argument("--weights", type=float, nargs=3, default=(1.0, 1.0, 0.3),
+    p.add_argument("--weights", type=float, nargs=3, default=(1.0, 1.0, 1.0),
                    metavar=("E", "F", "MU"), help="loss weights of energy, forces, μz")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     p.add_argument("--seed", type=int, default=0)

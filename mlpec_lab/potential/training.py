@@ -35,7 +35,7 @@ class TrainingConfig:
     patience: int = 60
     weight_energy: float = 1.0
     weight_forces: float = 1.0
-    weight_dipole: float = 0.3
+    weight_dipole: float = 1.0
     validation_fraction: float = 0.1
     bootstrap: bool = True
     max_force: float | None = 15.0  # eV/Å: frames with a larger force component are left out

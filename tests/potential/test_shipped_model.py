@@ -1,0 +1,30 @@
+"""The shipped committee: loads safely, and its recorded test metrics are what it gives now."""
+import json
+
+import pytest
+
+from mlpec_lab.datasets import read_dataset
+from mlpec_lab.paths import DATA_DIR, SHIPPED_MODEL
+from mlpec_lab.potential.evaluation import evaluate
+from mlpec_lab.potential.modelfile import load_committee
+
+METRICS = DATA_DIR / "model" / "test_metrics.json"
+
+
+def test_shipped_model_loads_with_weights_only():
+    members, payload = load_committee(SHIPPED_MODEL)
+    assert len(members) >= 4
+    assert set(payload["species"]) == {"H", "O", "Na", "Cl", "Pt"}
+    assert payload["field_range"][0] <= -0.25 and payload["field_range"][1] >= 0.25
+
+
+def test_recorded_test_metrics_reproduce():
+    recorded = json.loads(METRICS.read_text())
+    members, payload = load_committee(SHIPPED_MODEL)
+    frames = []
+    for path in recorded["data"]:
+        frames += read_dataset(DATA_DIR.parent / path).frames
+    now = evaluate(members, frames, payload["spec"])
+    assert now["n_structures"] == recorded["n_structures"]
+    for key in ("energy_rmse_eV_per_atom", "force_rmse_eV_per_A", "dipole_z_rmse_eA"):
+        assert now[key] == pytest.approx(recorded[key], rel=1e-6), key
