@@ -1,0 +1,111 @@
+"""Benchmark: ML potential (fused Numba committee) vs the GFN1-xTB oracle, and MD
+throughput of one member at ~1000 atoms vs ASE's EMT, in one run.
+
+    python benchmarks/bench_potential.py [--model data/model/committee.pt] [--quick]
+
+Speed does not depend on the weights, so without a model file a committee of random
+networks with the default descriptor is timed. Updates "## ML potential" in RESULTS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from ase.calculators.emt import EMT  # noqa: E402
+from ase.md.verlet import VelocityVerlet  # noqa: E402
+from ase import units  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(__file__))
+from results_section import update_section  # noqa: E402
+
+from mlpec_lab.kernels.symmetry_spec import default_spec, n_features  # noqa: E402
+from mlpec_lab.potential.calculator import MLPotential  # noqa: E402
+from mlpec_lab.potential.model import FieldAwareBP  # noqa: E402
+from mlpec_lab.reference import XTBReference  # noqa: E402
+from mlpec_lab.systems import interface  # noqa: E402
+
+HEADING = "## ML potential"
+
+
+def committee(model_path, members):
+    if model_path:
+        return MLPotential(model_path, threshold=1e9)
+    torch.manual_seed(0)
+    spec = default_spec()
+    nets = [FieldAwareBP(spec["species"], n_features(spec), 32).double() for _ in range(members)]
+    return MLPotential((nets, {"spec": spec, "field_range": [-0.5, 0.5],
+                               "force_deviation_threshold": 1e9}))
+
+
+def time_single_points(atoms, calc, repeats):
+    times = []
+    for k in range(repeats):
+        a = atoms.copy()
+        a.positions[a.get_tags() == 0] += 1e-3 * k
+        a.calc = calc
+        t0 = time.perf_counter()
+        a.get_potential_energy()
+        a.get_forces()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def md_throughput(atoms, calc, steps):
+    atoms = atoms.copy()
+    atoms.calc = calc
+    dyn = VelocityVerlet(atoms, 0.5 * units.fs)
+    dyn.run(2)  # warm-up, compilation
+    t0 = time.perf_counter()
+    dyn.run(steps)
+    return len(atoms) * steps / (time.perf_counter() - t0)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default=None)
+    ap.add_argument("--quick", action="store_true", help="skip the 6x6 oracle call")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    rows = []
+    demo = interface(n_water=16, ions="NaCl", layers=3, field=0.3, seed=0)
+    big = interface(n_water=64, ions={"Na": 2, "Cl": 2}, layers=3, size=(6, 6), field=0.3, seed=0)
+    ml4 = committee(args.model, 4)
+    time_single_points(demo, ml4, 2)  # compile
+    for name, atoms, oracle_repeats in [("3x3 demo cell", demo, 3), ("6x6 cell", big, 0 if args.quick else 1)]:
+        t_ml = time_single_points(atoms, ml4, 5)
+        t_or = time_single_points(atoms, XTBReference(), oracle_repeats) if oracle_repeats else float("nan")
+        rows.append((name, len(atoms), t_or, t_ml, t_or / t_ml))
+        print(rows[-1], flush=True)
+    md_atoms = interface(n_water=230, layers=3, size=(10, 10), seed=0)
+    md_atoms.set_constraint()
+    one = committee(None if args.model is None else args.model, 1)
+    if args.model:
+        one.members, one.weights = one.members[:1], {k: v[:1] for k, v in one.weights.items()}
+    ml_rate = md_throughput(md_atoms, one, 10 if args.quick else 40)
+    emt_rate = md_throughput(md_atoms, EMT(), 10 if args.quick else 40)
+    text = [f"{HEADING}", "", "`python benchmarks/bench_potential.py`"
+            + (f" --model {args.model}" if args.model else " (random weights: speed does not depend on them)")
+            + f", one thread, medians; {time.strftime('%Y-%m-%d')}.", "",
+            "### Energy + forces, committee of 4 (fused Numba kernel) vs GFN1-xTB oracle", "",
+            "| system | atoms | oracle s | ML s | speed-up (target) |", "|---|---|---|---|---|"]
+    for (name, n, t_or, t_ml, ratio), target in zip(rows, (300, 3000)):
+        text.append(f"| {name} | {n} | {t_or:.2f} | {t_ml * 1e3:.1f} ms | {ratio:.0f}× (≥ {target}×) |")
+    text += ["", f"### MD throughput of one member, {len(md_atoms)} atoms (Pt(111) 10×10×3 + 230 H2O), velocity Verlet", "",
+             "| potential | atom-steps/s | ratio to EMT |", "|---|---|---|",
+             f"| ML (1 member) | {ml_rate:.3g} (target ≥ 1e4) | {ml_rate / emt_rate:.2f} |",
+             f"| ASE EMT | {emt_rate:.3g} | 1 |"]
+    print("\n".join(text))
+    if not args.quick:
+        update_section(HEADING, "\n".join(text) + "\n")
+
+
+if __name__ == "__main__":
+    main()
