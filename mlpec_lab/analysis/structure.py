@@ -80,6 +80,8 @@ class RadialDistribution(FrameAnalysis):
             n_a, n_b = int((self.types == ta).sum()), int((self.types == tb).sum())
             self.counts[k] += hist[ta, tb]
             self.n_a[k] += n_a
+            if a == b and n_a < 2:
+                continue  # a like pair of a lone atom has no pairs: its g stays NaN
             if atoms.pbc[2] and self.thickness is None:
                 volume, L = abs(atoms.cell.volume), None
             else:

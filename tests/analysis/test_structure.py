@@ -166,3 +166,15 @@ def test_bad_input_is_named():
         water_orientation([Atoms("Pt", cell=[5, 5, 5], pbc=True)])
     with pytest.raises(FileNotFoundError, match="does not exist"):
         density_profiles("no_such_file.traj")
+
+
+def test_like_pair_of_a_lone_ion_is_nan_not_an_error():
+    from mlpec_lab.systems import interface
+
+    first = interface(n_water=6, ions="NaCl", seed=1)
+    second = first.copy()
+    second.rattle(0.05, seed=2)
+    frames = [first, second]
+    rdf = radial_distribution(frames, ["Na-Na", "O-O", "Na-O"], r_max=5.0, n_bins=25)
+    assert np.isnan(rdf.g.sel(pair="Na-Na")).all()
+    assert np.isfinite(rdf.g.sel(pair="O-O")).any() and float(rdf.counts.sel(pair="Na-O").sum()) > 0
