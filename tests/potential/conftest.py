@@ -1,7 +1,9 @@
-"""A synthetic field-aware reference: EMT energies plus fixed-charge field terms.
+"""A synthetic field-aware reference: EMT energies plus field-dependent charges.
 
-E(R, F) = E_EMT(R) − μz0 F − ½ α0 F², μz0 = Σ q_e z_i (q_O = −0.8, q_H = +0.4 e),
-α0 = 0.2 e·Å²/V: exactly representable by the model's functional form, cheap to label.
+q_i(F) = q_e + χ_i F with q_O = −0.8, q_H = +0.4 e and χ = +0.05 / −0.05 e·Å/V on the top /
+bottom Pt layer (the metal's induced surface charge); μz0 = Σ q_e z_i, α = Σ χ_i z_i and
+E(R, F) = E_EMT(R) − μz0 F − ½ α F²: exactly representable by the model's functional
+form, not by per-element constants, and cheap to label.
 """
 import numpy as np
 import pytest
@@ -12,19 +14,22 @@ from mlpec_lab.kernels.symmetry_spec import default_spec
 from mlpec_lab.systems import interface
 
 CHARGES = {"O": -0.8, "H": 0.4, "Pt": 0.0}
-ALPHA0 = 0.2
+CHI_TOP_BOTTOM = 0.05
 
 
 def synthetic_label(atoms, fz):
     a = atoms.copy()
     a.calc = EMT()
     q = np.array([CHARGES[s] for s in a.get_chemical_symbols()])
-    mu0 = float((q * a.positions[:, 2]).sum())
-    energy = a.get_potential_energy() - mu0 * fz - 0.5 * ALPHA0 * fz**2
+    tags = a.get_tags()
+    chi = np.where(tags == 1, CHI_TOP_BOTTOM, np.where(tags == tags.max(), -CHI_TOP_BOTTOM, 0.0))
+    z = a.positions[:, 2]
+    mu0, alpha = float((q * z).sum()), float((chi * z).sum())
+    energy = a.get_potential_energy() - mu0 * fz - 0.5 * alpha * fz**2
     forces = a.get_forces(apply_constraint=False)
-    forces[:, 2] += fz * q
-    return labelled(a, energy, forces, [0.0, 0.0, mu0 + ALPHA0 * fz], [0.0, 0.0, fz],
-                    oracle="synthetic EMT + fixed charges")
+    forces[:, 2] += fz * q + 0.5 * fz**2 * chi
+    return labelled(a, energy, forces, [0.0, 0.0, mu0 + alpha * fz], [0.0, 0.0, fz],
+                    oracle="synthetic EMT + field-dependent charges")
 
 
 def small_spec():
