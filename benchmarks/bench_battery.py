@@ -17,12 +17,16 @@ from pathlib import Path
 
 import numpy as np
 
+import sys
+
 from mlpec_lab import battery
 from mlpec_lab.battery import hybrid, physics
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILE = ROOT / "data" / "battery" / "drive_cycle_30min_seed2024.csv"
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from results_section import update_section  # noqa: E402
 HEADING = "## Battery hybrid"
 
 
@@ -90,17 +94,6 @@ solved with solver revision {meta.get('solver_revision', 1)} — see data/batter
 """
 
 
-def update_results(text: str) -> None:
-    old = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if HEADING in old:
-        start = old.index(HEADING)
-        nxt = old.find("\n## ", start + len(HEADING))
-        new = old[:start] + text + ("\n" + old[nxt + 1:] if nxt >= 0 else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + text
-    RESULTS.write_text(new)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
@@ -112,7 +105,7 @@ def main() -> None:
     for k, v in r.items():
         print(f"{k:>18}: {v:.4g}" if isinstance(v, float) else f"{k:>18}: {v}")
     if not args.no_write:
-        update_results(section(r))
+        update_section(HEADING, section(r), RESULTS)
         print(f"updated {RESULTS.relative_to(ROOT)} ({HEADING})")
 
 

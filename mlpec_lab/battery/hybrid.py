@@ -6,10 +6,11 @@ import functools
 import json
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import xarray as xr
+
+from mlpec_lab.paths import DATA_DIR
 
 from . import physics
 from .correction import ZeroCorrection, load_correction
@@ -17,7 +18,7 @@ from .features import feature_matrix
 from .protocols import Profile
 
 #: where the shipped correction lives (repository data/battery/)
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "data" / "battery"
+DEFAULT_MODEL_DIR = DATA_DIR / "battery"
 
 #: inputs the shipped correction was trained on (also stored in correction.json)
 TRAINED_RANGE = {"temperature_K": [268.0, 318.0], "initial_soc": [0.2, 1.0],
