@@ -8,6 +8,7 @@ from ase.calculators.calculator import Calculator, all_changes
 
 from mlpec_lab.kernels.bp_inference import committee_outputs
 from mlpec_lab.kernels.symmetry_functions import symmetry_functions
+from mlpec_lab.potential.core_repulsion import core_repulsion
 from mlpec_lab.potential.modelfile import load_committee
 from mlpec_lab.reference.xtb import field_vector
 
@@ -99,6 +100,10 @@ class MLPotential(Calculator):
                                 backend=self.parameters.backend)
         forces = out["forces"].mean(0)
         deviations = np.sqrt(((out["forces"] - forces) ** 2).sum(-1).mean(0))
+        if self.payload.get("core_radii") is not None:  # the same for every member
+            core_energy, core_forces = core_repulsion(atoms, self.species, self.payload["core_radii"])
+            out["energy"] = out["energy"] + core_energy
+            forces = forces + core_forces
         energy = float(out["energy"].mean())
         self.results.update(
             energy=energy, free_energy=energy, forces=forces,

@@ -32,7 +32,7 @@ def _evaluate(args) -> int:
     frames = []
     for path in args.data:
         frames += read_dataset(path).frames
-    metrics = evaluate(members, frames, payload["spec"])
+    metrics = evaluate(members, frames, payload["spec"], payload["core_radii"])
     metrics["model"], metrics["data"] = args.model, args.data
     text = json.dumps(metrics, indent=1)
     if args.json and args.json != "-":

@@ -13,6 +13,7 @@ import torch
 from mlpec_lab.datasets import read_dataset
 from mlpec_lab.executor import map_unordered
 from mlpec_lab.kernels.symmetry_spec import default_spec
+from mlpec_lab.potential.core_repulsion import core_radii
 from mlpec_lab.potential.modelfile import save_committee
 from mlpec_lab.potential.training import (
     TrainingConfig, learning_curves, new_model, prepare, split_indices, train_member, usable,
@@ -75,5 +76,6 @@ def train_committee(paths, out, n_members: int = 4, cfg: TrainingConfig | None =
         "best_val_force_rmse": [float(np.nanmin(curves.val_force_rmse[m])) for m in range(n_members)],
     }
     save_committee(out, members, spec, (float(fields.min()), float(fields.max())),
-                   json.loads(json.dumps(training)), force_deviation_threshold)
+                   json.loads(json.dumps(training)), force_deviation_threshold,
+                   core_radii=core_radii(frames, spec["species"]))
     return training

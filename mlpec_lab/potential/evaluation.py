@@ -5,6 +5,7 @@ import numpy as np
 import torch
 from scipy.stats import spearmanr
 
+from mlpec_lab.potential.core_repulsion import core_repulsion
 from mlpec_lab.potential.descriptors import make_batch
 from mlpec_lab.potential.training import prepare
 
@@ -23,8 +24,9 @@ def committee_predict(members, samples, chunk=16):
     return np.concatenate(e, 1), np.concatenate(mu, 1), np.concatenate(f, 1)
 
 
-def evaluate(members, frames, spec) -> dict:
+def evaluate(members, frames, spec, core_radii=None) -> dict:
     """Errors of the committee mean on labelled ``frames`` and uncertainty calibration.
+    core_radii: the model file's, so that the core repulsion is included as in MD.
 
     energy_rmse (eV/atom), force_rmse (eV/Å) overall and per element, dipole_z_rmse and
     dipole_z_spread (e·Å), spearman_max_force (per-structure max force deviation vs max
@@ -32,6 +34,10 @@ def evaluate(members, frames, spec) -> dict:
     """
     samples = prepare(frames, spec)
     e, mu, f = committee_predict(members, samples)
+    if core_radii is not None:
+        cores = [core_repulsion(a, spec["species"], core_radii) for a in frames]
+        e = e + np.array([c[0] for c in cores])[None, :]
+        f = f + np.concatenate([c[1] for c in cores])[None]
     n_atoms = np.array([len(s.symbols) for s in samples])
     e_true = np.array([s.energy for s in samples])
     mu_true = np.array([s.dipole_z for s in samples])

@@ -5,7 +5,8 @@ Layout (plain types and tensors only, so ``torch.load(weights_only=True)`` reads
     {"format": "mlpec-lab/field-aware-bp", "version": 2,
      "spec": descriptor spec dict, "species": [...], "hidden": int,
      "members": [state_dict, ...], "field_range": [Fmin, Fmax] (V/Å),
-     "force_deviation_threshold": eV/Å, "training": {provenance}}
+     "force_deviation_threshold": eV/Å, "training": {provenance},
+     "core_radii": (S, S) nested list, Å, or None (``core_repulsion``)}
 """
 from __future__ import annotations
 
@@ -27,8 +28,9 @@ class ModelFileError(ValueError):
 
 
 def save_committee(path, members, spec, field_range, training: dict,
-                   force_deviation_threshold: float = 0.3) -> None:
-    """Write a committee (list of FieldAwareBP) to ``path`` (temporary file, then rename)."""
+                   force_deviation_threshold: float = 0.3, core_radii=None) -> None:
+    """Write a committee (list of FieldAwareBP) to ``path`` (temporary file, then rename).
+    core_radii: (S, S) Å for ``mlpec_lab.potential.core_repulsion``, None for none."""
     first = members[0]
     payload = {
         "format": FORMAT, "version": VERSION, "spec": validated_spec(spec),
@@ -38,6 +40,7 @@ def save_committee(path, members, spec, field_range, training: dict,
         "field_range": [float(field_range[0]), float(field_range[1])],
         "force_deviation_threshold": float(force_deviation_threshold),
         "training": training,
+        "core_radii": None if core_radii is None else [[float(x) for x in row] for row in core_radii],
     }
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
@@ -65,6 +68,10 @@ def load_committee(path, dtype=torch.float64):
         raise ModelFileError(f"{path}: model file version {payload.get('version')} "
                              f"is not supported (expected {VERSION})")
     spec = validated_spec(payload["spec"])
+    radii = payload.setdefault("core_radii", None)
+    n_species = len(payload["species"])
+    if radii is not None and (len(radii) != n_species or any(len(r) != n_species for r in radii)):
+        raise ModelFileError(f"{path}: core_radii is not a {n_species}×{n_species} table")
     members = []
     for state in payload["members"]:
         model = FieldAwareBP(payload["species"], n_features(spec), payload["hidden"]).to(dtype)

@@ -24,7 +24,7 @@ def test_recorded_test_metrics_reproduce():
     frames = []
     for path in recorded["data"]:
         frames += read_dataset(DATA_DIR.parent / path).frames
-    now = evaluate(members, frames, payload["spec"])
+    now = evaluate(members, frames, payload["spec"], payload["core_radii"])
     assert now["n_structures"] == recorded["n_structures"]
     for key in ("energy_rmse_eV_per_atom", "force_rmse_eV_per_A", "dipole_z_rmse_eA"):
         assert now[key] == pytest.approx(recorded[key], rel=1e-6), key
