@@ -72,6 +72,39 @@ def test_plan() -> list[Trajectory]:
     ]
 
 
+# Independent structures: (n_water, ions, adsorbates) combinations that avoid the
+# held-out set's (test_plan) combinations, and a field grid that avoids its fields.
+INDEPENDENT_COMPOSITIONS = (
+    [dict(n_water=n) for n in (2, 4, 5, 7, 8, 11, 12)]
+    + [dict(n_water=n, ions="NaCl") for n in (8, 10, 12, 13, 15, 16)]
+    + [dict(n_water=n, ions=ion) for ion in ("Na", "Cl") for n in (7, 8, 10, 11, 12)]
+    + [dict(n_water=n, adsorbates=(ads,)) for ads in ("OH", "H") for n in (4, 7, 8, 11, 12)]
+    + [dict(n_water=n, adsorbates=("O",)) for n in (4, 6, 8)]
+)
+INDEPENDENT_FIELDS = tuple(np.round(np.linspace(-0.5, 0.5, 9), 3))  # step 0.125 V/Å
+HYDROGEN_RATTLE = (0.03, 0.06, 0.1)  # Å; heavier atoms get sqrt(m_H/m) of it
+
+
+def independent_structures(n: int, seed: int = 1000) -> list:
+    """``n`` independently built interfaces (composition, field and build seed drawn per
+    structure), each with its mobile atoms displaced by a mass-scaled Gaussian
+    (σ_i = a·sqrt(m_H/m_i), a drawn from HYDROGEN_RATTLE, a thermal-like spread).
+    Deterministic in ``seed``, so a rerun rebuilds the same configurations."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(n):
+        comp = INDEPENDENT_COMPOSITIONS[rng.integers(len(INDEPENDENT_COMPOSITIONS))]
+        field = float(rng.choice(INDEPENDENT_FIELDS))
+        atoms = interface(**comp, field=field, seed=seed + k)
+        amplitude = float(rng.choice(HYDROGEN_RATTLE))
+        mobile = atoms.numbers != 78
+        sigma = amplitude * np.sqrt(atoms.get_masses()[mobile, None] / 1.008) ** -1
+        atoms.positions[mobile] += rng.normal(size=(mobile.sum(), 3)) * sigma
+        atoms.info.update(rattle=amplitude, build_seed=seed + k)
+        out.append(atoms)
+    return out
+
+
 def sample_trajectory(traj: Trajectory) -> list:
     """Labelled frames from oracle-driven Langevin MD of ``traj``.
 
