@@ -232,3 +232,80 @@ def stark_response_plot(response):
         ax.legend(fontsize=7)
     fig.suptitle(f"{response.attrs.get('formula', '')}: fit E0 − μF − ½αF² (lines)", fontsize=10)
     return fig
+
+
+# --- the ML potential against its labels (issue 4) ------------------------------------
+ELEMENT_COLOURS = {"H": "tab:gray", "O": "tab:red", "Na": "tab:purple", "Cl": "tab:green",
+                   "Pt": "tab:blue"}
+
+
+def _parity(ax, true, pred, **kw):
+    lo, hi = min(true.min(), pred.min()), max(true.max(), pred.max())
+    ax.plot([lo, hi], [lo, hi], color="k", lw=0.6)
+    ax.scatter(true, pred, s=6, **kw)
+
+
+def parity_plots(pred):
+    """Model vs label: energy per atom (relative to the mean), force components per
+    element and μz, from :func:`mlpec_lab.potential.evaluation.predictions`."""
+    import numpy as np
+
+    fig, axes = _figure(1, 3, figsize=(11.0, 3.4))
+    e_true = (pred.energy / pred.n_atoms).values
+    e_pred = (pred.energy_pred / pred.n_atoms).values
+    shift = e_true.mean()
+    _parity(axes[0, 0], e_true - shift, e_pred - shift, color="tab:blue")
+    axes[0, 0].set_xlabel("oracle E/N − mean (eV/atom)")
+    axes[0, 0].set_ylabel("model E/N − mean (eV/atom)")
+    for el in np.unique(pred.symbol.values):
+        mask = pred.symbol.values == el
+        _parity(axes[0, 1], pred.forces.values[mask].ravel(), pred.forces_pred.values[mask].ravel(),
+                color=ELEMENT_COLOURS.get(el), label=el)
+    axes[0, 1].legend(fontsize=7, markerscale=2)
+    axes[0, 1].set_xlabel("oracle force component (eV/Å)")
+    axes[0, 1].set_ylabel("model (eV/Å)")
+    _parity(axes[0, 2], pred.dipole_z.values, pred.dipole_z_pred.values, c=pred.field.values,
+            cmap="coolwarm", vmin=-0.5, vmax=0.5)
+    axes[0, 2].set_xlabel("oracle μz (e·Å)")
+    axes[0, 2].set_ylabel("model μz (e·Å)  [colour: Fz]")
+    return fig
+
+
+def uncertainty_plot(pred):
+    """Per structure: committee max force deviation against the true max force error."""
+    import numpy as np
+
+    from mlpec_lab.potential.evaluation import per_structure_max
+
+    n = pred.sizes["structure"]
+    err = np.linalg.norm((pred.forces_pred - pred.forces).values, axis=1)
+    max_err = per_structure_max(err, pred.structure_index.values, n)
+    max_dev = per_structure_max(pred.force_deviation.values, pred.structure_index.values, n)
+    fig, axes = _figure(1, 1, figsize=(4.2, 3.4))
+    ax = axes[0, 0]
+    names = pred.trajectory.values
+    for name in np.unique(names):
+        mask = names == name
+        ax.scatter(max_dev[mask], max_err[mask], s=12, label=name[:28] or "(unnamed)")
+    top = max(max_dev.max(), max_err.max()) * 1.05
+    ax.plot([0, top], [0, top], color="k", lw=0.6)
+    ax.set_xlabel("max force deviation (eV/Å)")
+    ax.set_ylabel("max force error (eV/Å)")
+    ax.legend(fontsize=6)
+    return fig
+
+
+def learning_curves_plot(curves):
+    """Validation energy, force and μz RMSE per member against epoch (learning curves
+    netCDF written next to a model file)."""
+    fig, axes = _figure(1, 3, figsize=(11.0, 3.0))
+    for ax, name, label in zip(axes[0], ("val_energy_rmse", "val_force_rmse", "val_dipole_rmse"),
+                               ("E RMSE (eV/atom)", "F RMSE (eV/Å)", "μz RMSE (e·Å)")):
+        for m in curves.member.values:
+            one = curves[name].sel(member=m).dropna("epoch")
+            ax.plot(one.epoch, one, lw=0.8, label=f"member {m}")
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(f"validation {label}")
+    axes[0, 0].legend(fontsize=7)
+    return fig

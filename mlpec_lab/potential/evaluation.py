@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import xarray as xr
 from scipy.stats import spearmanr
 
 from mlpec_lab.potential.core_repulsion import core_repulsion
@@ -24,13 +25,14 @@ def committee_predict(members, samples, chunk=16):
     return np.concatenate(e, 1), np.concatenate(mu, 1), np.concatenate(f, 1)
 
 
-def evaluate(members, frames, spec, core_radii=None) -> dict:
-    """Errors of the committee mean on labelled ``frames`` and uncertainty calibration.
-    core_radii: the model file's, so that the core repulsion is included as in MD.
+def predictions(members, frames, spec, core_radii=None) -> xr.Dataset:
+    """Committee predictions beside the labels of ``frames``, as one Dataset.
 
-    energy_rmse (eV/atom), force_rmse (eV/Å) overall and per element, dipole_z_rmse and
-    dipole_z_spread (e·Å), spearman_max_force (per-structure max force deviation vs max
-    force error), mean/median of |error| / deviation (calibration).
+    Per structure (dim ``structure``): energy, energy_pred (committee mean, eV), energy_std
+    (eV), n_atoms, dipole_z / dipole_z_pred (e·Å), field (V/Å), trajectory name. Per atom
+    (dim ``atom``): symbol, structure index, forces / forces_pred (eV/Å, dim ``xyz``),
+    force_deviation (eV/Å: rms over members of the deviation from the mean).
+    core_radii: the model file's, so that the core repulsion is included as in MD.
     """
     samples = prepare(frames, spec)
     e, mu, f = committee_predict(members, samples)
@@ -39,30 +41,66 @@ def evaluate(members, frames, spec, core_radii=None) -> dict:
         e = e + np.array([c[0] for c in cores])[None, :]
         f = f + np.concatenate([c[1] for c in cores])[None]
     n_atoms = np.array([len(s.symbols) for s in samples])
-    e_true = np.array([s.energy for s in samples])
-    mu_true = np.array([s.dipole_z for s in samples])
-    f_true = np.concatenate([s.forces for s in samples])
-    symbols = np.concatenate([s.symbols for s in samples])
     f_mean = f.mean(0)
-    f_err = np.linalg.norm(f_mean - f_true, axis=1)
-    f_dev = np.sqrt(((f - f_mean) ** 2).sum(-1).mean(0))  # per-atom force deviation
-    starts = np.concatenate([[0], np.cumsum(n_atoms)])
-    max_dev = np.array([f_dev[a:b].max() for a, b in zip(starts[:-1], starts[1:])])
-    max_err = np.array([f_err[a:b].max() for a, b in zip(starts[:-1], starts[1:])])
-    comp = (f_mean - f_true)
+    return xr.Dataset(
+        {"energy": ("structure", np.array([s.energy for s in samples])),
+         "energy_pred": ("structure", e.mean(0)), "energy_std": ("structure", e.std(0)),
+         "n_atoms": ("structure", n_atoms),
+         "dipole_z": ("structure", np.array([s.dipole_z for s in samples])),
+         "dipole_z_pred": ("structure", mu.mean(0)),
+         "field": ("structure", np.array([s.field for s in samples])),
+         "trajectory": ("structure", [str(a.info.get("trajectory", "")) for a in frames]),
+         "symbol": ("atom", np.concatenate([s.symbols for s in samples]).astype(str)),
+         "structure_index": ("atom", np.repeat(np.arange(len(samples)), n_atoms)),
+         "forces": (("atom", "xyz"), np.concatenate([s.forces for s in samples])),
+         "forces_pred": (("atom", "xyz"), f_mean),
+         "force_deviation": ("atom", np.sqrt(((f - f_mean) ** 2).sum(-1).mean(0)))},
+        coords={"xyz": ["x", "y", "z"]},
+        attrs={"energy_units": "eV", "force_units": "eV/Å", "dipole_units": "e·Å",
+               "n_members": len(members)})
+
+
+def per_structure_max(values, structure_index, n_structures) -> np.ndarray:
+    """Largest per-atom value in each structure."""
+    out = np.full(n_structures, -np.inf)
+    np.maximum.at(out, structure_index, values)
+    return out
+
+
+def metrics(pred: xr.Dataset) -> dict:
+    """Errors of the committee mean and uncertainty calibration from :func:`predictions`.
+
+    energy_rmse (eV/atom), force_rmse (eV/Å) overall and per element, dipole_z_rmse and
+    dipole_z_spread (e·Å), spearman_max_force (per-structure max force deviation vs max
+    force error), median of |error| / deviation (calibration).
+    """
+    n = pred.sizes["structure"]
+    symbols = pred.symbol.values
+    comp = (pred.forces_pred - pred.forces).values
+    f_err = np.linalg.norm(comp, axis=1)
+    f_dev = pred.force_deviation.values
+    max_dev = per_structure_max(f_dev, pred.structure_index.values, n)
+    max_err = per_structure_max(f_err, pred.structure_index.values, n)
+    mu_err = (pred.dipole_z_pred - pred.dipole_z).values
     out = {
-        "n_structures": len(samples),
-        "n_atoms": int(n_atoms.sum()),
-        "energy_rmse_eV_per_atom": float(np.sqrt(np.mean(((e.mean(0) - e_true) / n_atoms) ** 2))),
+        "n_structures": n,
+        "n_atoms": int(pred.n_atoms.sum()),
+        "energy_rmse_eV_per_atom": float(np.sqrt(np.mean(
+            ((pred.energy_pred - pred.energy) / pred.n_atoms).values ** 2))),
         "force_rmse_eV_per_A": float(np.sqrt(np.mean(comp ** 2))),
         "force_rmse_per_element_eV_per_A": {
-            el: float(np.sqrt(np.mean(comp[symbols == el] ** 2))) for el in sorted(set(symbols))},
-        "dipole_z_rmse_eA": float(np.sqrt(np.mean((mu.mean(0) - mu_true) ** 2))),
-        "dipole_z_spread_eA": float(mu_true.std()),
-        "energy_std_mean_eV": float(e.std(0).mean()),
+            str(el): float(np.sqrt(np.mean(comp[symbols == el] ** 2))) for el in sorted(set(symbols))},
+        "dipole_z_rmse_eA": float(np.sqrt(np.mean(mu_err ** 2))),
+        "dipole_z_spread_eA": float(pred.dipole_z.std()),
+        "energy_std_mean_eV": float(pred.energy_std.mean()),
         "spearman_max_force_deviation_vs_error": float(spearmanr(max_dev, max_err)[0])
-        if len(samples) > 2 and np.ptp(max_dev) > 0 and np.ptp(max_err) > 0 else float("nan"),
+        if n > 2 and np.ptp(max_dev) > 0 and np.ptp(max_err) > 0 else float("nan"),
         "force_error_over_deviation_median": float(np.median(f_err / np.maximum(f_dev, 1e-12))),
     }
     out["dipole_z_rmse_fraction_of_spread"] = out["dipole_z_rmse_eA"] / max(out["dipole_z_spread_eA"], 1e-12)
     return out
+
+
+def evaluate(members, frames, spec, core_radii=None) -> dict:
+    """:func:`metrics` of :func:`predictions` on labelled ``frames``."""
+    return metrics(predictions(members, frames, spec, core_radii))
