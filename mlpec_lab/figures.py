@@ -101,12 +101,16 @@ def density_profiles_plot(profiles, species=None, z_max=None):
 
 def orientation_profile_plot(orientation, kind="dipole", z_max=None):
     """⟨cos θ⟩(z) of the water dipoles (``kind="dipole"``) or OH bonds (``"oh"``) from
-    :func:`mlpec_lab.analysis.water_orientation`, one line per field."""
+    :func:`mlpec_lab.analysis.water_orientation`, one line per field; error bars where the
+    result holds ``mean_cos_<kind>_sem`` (``block_sem``)."""
     fig, axes = _figure()
     ax = axes[0, 0]
     for fz, one in _field_items(orientation):
-        ax.plot(one.z, one[f"mean_cos_{kind}"], "o-", ms=3, color=_field_colour(fz),
-                label=_field_label(fz))
+        mean = one[f"mean_cos_{kind}"]
+        ax.plot(one.z, mean, "o-", ms=3, color=_field_colour(fz), label=_field_label(fz))
+        if f"mean_cos_{kind}_sem" in one:
+            ax.errorbar(one.z, mean, yerr=one[f"mean_cos_{kind}_sem"], fmt="none",
+                        ecolor=_field_colour(fz), capsize=2, lw=0.8)
     ax.axhline(0.0, color="0.6", lw=0.8)
     ax.set_ylim(-1.05, 1.05)
     ax.set_xlabel("O height above the surface (Å)")
@@ -139,13 +143,18 @@ def orientation_distribution_plot(orientation, kind="dipole", z_index=0):
 
 
 def rdf_plot(rdf, pair):
-    """g(r) of one pair from :func:`mlpec_lab.analysis.radial_distribution`, per field."""
+    """g(r) of one pair from :func:`mlpec_lab.analysis.radial_distribution`, per field;
+    a shaded band where the result holds ``g_sem`` (``block_sem``)."""
     if pair not in rdf.pair.values:
         raise ValueError(f"pair {pair!r} not in the result (it has {', '.join(rdf.pair.values)})")
     fig, axes = _figure()
     ax = axes[0, 0]
     for fz, one in _field_items(rdf):
-        ax.plot(one.r, one.g.sel(pair=pair), color=_field_colour(fz), label=_field_label(fz))
+        g = one.g.sel(pair=pair)
+        ax.plot(one.r, g, color=_field_colour(fz), label=_field_label(fz))
+        if "g_sem" in one:
+            sem = one.g_sem.sel(pair=pair)
+            ax.fill_between(one.r, g - sem, g + sem, color=_field_colour(fz), alpha=0.3)
     ax.set_xlabel("r (Å)")
     ax.set_ylabel(f"g_{pair}(r) (1)")
     if "field" in rdf.dims:

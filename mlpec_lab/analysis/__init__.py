@@ -5,12 +5,12 @@
 - :mod:`.structure` — partial g(r) (slab or bulk normalisation), coordination numbers.
 - :mod:`.profiles` — density profiles, water orientation P(cos θ, z), layering.
 - :mod:`.electrostatics` — ρ(z), Poisson φ(z), potential drop, σ, capacitance.
-- :mod:`.blocking` — block averages with standard errors.
+- :mod:`.blocking` — block averages with standard errors; any analysis per block.
 - :mod:`.stark` — E(F) fits: dipole and polarizability with standard errors.
 - :mod:`.field_scan` — cached MD at a list of fields, through the executor.
 """
-from .blocking import (block_average, blocking_curve, detect_equilibration,
-                       statistical_inefficiency)
+from .blocking import (block_average, block_results, block_sem, blocking_curve,
+                       detect_equilibration, statistical_inefficiency)
 from .electrostatics import (charge_density, differential_capacitance, interface_electrostatics,
                              potential_drop, potential_profile, surface_charge)
 from .field_scan import analyse_scan, field_scan, scan_frames
@@ -19,7 +19,7 @@ from .stark import fit_stark, stark_response, stark_scan
 from .structure import coordination_numbers, radial_distribution
 from .trajectory import as_frames, frame_charges, surface_z
 
-__all__ = ["analyse_scan", "as_frames", "block_average", "blocking_curve", "charge_density",
+__all__ = ["analyse_scan", "as_frames", "block_average", "block_results", "block_sem", "blocking_curve", "charge_density",
            "coordination_numbers", "density_profiles", "detect_equilibration", "differential_capacitance",
            "field_scan", "fit_stark", "frame_charges", "interface_electrostatics", "layering",
            "potential_drop", "potential_profile", "radial_distribution", "scan_frames",

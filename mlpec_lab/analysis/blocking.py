@@ -151,3 +151,42 @@ def detect_equilibration(series, n_candidates: int = 50) -> xr.Dataset:
     return xr.Dataset({"t0": int(starts[best]), "statistical_inefficiency": g[best],
                        "n_effective": neff[best]},
                       attrs={"method": "maximum effective sample size (Chodera 2016)"})
+
+
+def block_results(trajectory, function, n_blocks: int = 4, **kwargs) -> xr.Dataset:
+    """``function(frames, **kwargs)`` (an analysis) on each of ``n_blocks`` contiguous blocks of
+    the trajectory, stacked along a ``block`` dimension (leftover frames at the start are
+    dropped). Blocks longer than the correlation time are independent samples of the
+    result; :func:`block_sem` turns them into a mean and its standard error."""
+    from mlpec_lab.analysis.trajectory import as_frames
+
+    frames = as_frames(trajectory)
+    n_blocks = int(n_blocks)
+    if n_blocks < 2 or len(frames) < 2 * n_blocks:
+        raise ValueError(f"{n_blocks} blocks need n_blocks ≥ 2 and at least 2 frames per "
+                         f"block; the trajectory has {len(frames)} frames")
+    size = len(frames) // n_blocks
+    frames = frames[len(frames) - n_blocks * size:]
+    parts = [function(frames[k * size:(k + 1) * size], **kwargs) for k in range(n_blocks)]
+    out = xr.concat(parts, dim="block", coords="minimal", compat="override",
+                    combine_attrs="override")
+    out.attrs["blocks"] = f"{n_blocks} contiguous blocks of {size} frames"
+    return out
+
+
+def block_sem(blocks: xr.Dataset) -> xr.Dataset:
+    """Mean over the ``block`` dimension of :func:`block_results` and, for every numeric
+    variable, ``<name>_sem``: the standard error of that mean, std(ddof=1)/√n_blocks
+    (same units). NaN blocks (e.g. an empty bin) are left out of both."""
+    n = blocks.sizes["block"]
+    numeric = [v for v in blocks.data_vars if "block" in blocks[v].dims
+               and np.issubdtype(blocks[v].dtype, np.number)]
+    out = blocks.mean("block", keep_attrs=True)
+    for v in numeric:
+        count = blocks[v].notnull().sum("block")
+        sem = blocks[v].std("block", ddof=1) / np.sqrt(count)
+        out[f"{v}_sem"] = sem.where(count >= 2)
+        out[f"{v}_sem"].attrs.update(units=blocks[v].attrs.get("units", ""),
+                                     long_name=f"standard error of {v} from {n} blocks")
+    out.attrs["error_method"] = f"standard error over {blocks.attrs.get('blocks', f'{n} blocks')}"
+    return out

@@ -188,7 +188,18 @@ def water_orientation(trajectory, bin_width: float = 0.5, n_cos: int = 20, z_ran
 def layering(profiles: xr.Dataset, species=None, smooth: int = 1) -> xr.Dataset:
     """Layer positions from :func:`density_profiles`: for each species, the height (Å
     above the surface) of the first density peak and of the first minimum after it, and
-    the number per Å² in that first layer (ρ integrated up to the minimum)."""
+    the number per Å² in that first layer (ρ integrated up to the minimum).
+
+    Extra dimensions of the profiles (``field`` from ``analyse_scan``, ``block`` from
+    ``block_results``) are kept: one layering per entry, so ``block_sem`` of a blocked
+    layering gives the layer positions with standard errors.
+    """
+    extra = [d for d in profiles.number_density.dims if d not in ("species", "z")]
+    if extra:
+        d = extra[0]
+        return xr.concat([layering(profiles.isel({d: k}), species, smooth)
+                          for k in range(profiles.sizes[d])], dim=profiles[d],
+                         coords="minimal", compat="override", combine_attrs="override")
     species = list(profiles.species.values) if species is None else (
         [species] if isinstance(species, str) else list(species))
     missing = [s for s in species if s not in profiles.species.values]
