@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -62,8 +63,8 @@ def _run_field(job: dict) -> xr.Dataset:
     atoms = job["atoms"].copy()
     fz = float(job["field"])
     atoms.info["field"] = np.array([0.0, 0.0, fz])
-    atoms.calc = calculator_factory(job["model"])(fz)
-    steps, pos, q, e, mu = [], [], [], [], []
+    atoms.calc = calculator_factory(job["model"], on_uncertainty="quiet")(fz)
+    steps, pos, q, e, mu, dev, flagged = [], [], [], [], [], [], []
     try:
         for step, frame in run_md(atoms, job["steps"], timestep=job["timestep"],
                                   temperature=job["temperature"], friction=job["friction"],
@@ -74,12 +75,16 @@ def _run_field(job: dict) -> xr.Dataset:
             e.append(frame.get_potential_energy())
             q.append(np.asarray(res["charges"], float) if "charges" in res else np.full(len(atoms), np.nan))
             mu.append(float(np.ravel(res["dipole"])[2]) if "dipole" in res else np.nan)
+            dev.append(float(res.get("max_force_deviation", np.nan)))
+            flagged.append(getattr(atoms.calc, "last_warning", None) or "")
     except MDStopped as err:
         raise MDStopped(f"field Fz = {fz:+.3f} V/Å: {err}", err.last_good, err.step) from err
     ds = xr.Dataset(
         {"positions": (("frame", "atom", "xyz"), np.array(pos)),
          "charges": (("frame", "atom"), np.array(q)),
          "energy": ("frame", np.array(e)), "dipole_z": ("frame", np.array(mu)),
+         "max_force_deviation": ("frame", np.array(dev)),
+         "committee_warning": ("frame", np.array(flagged, dtype=str)),
          "cell": (("cell_vector", "xyz"), atoms.cell.array)},
         coords={"step": ("frame", np.array(steps)), "numbers": ("atom", atoms.numbers),
                 "tags": ("atom", atoms.get_tags()), "time": ("frame", np.array(steps) * job["timestep"])},
@@ -87,7 +92,8 @@ def _run_field(job: dict) -> xr.Dataset:
                "steps": job["steps"], "timestep": job["timestep"], "temperature": job["temperature"],
                "friction": -1.0 if job["friction"] is None else job["friction"], "seed": job["seed"],
                "every": job["every"]})
-    units = {"positions": "Å", "charges": "e", "energy": "eV", "dipole_z": "e·Å", "cell": "Å"}
+    units = {"positions": "Å", "charges": "e", "energy": "eV", "dipole_z": "e·Å", "cell": "Å",
+             "max_force_deviation": "eV/Å"}
     for k, u in units.items():
         ds[k].attrs["units"] = u
     ds.time.attrs["units"] = "fs"
@@ -142,7 +148,11 @@ def field_scan(atoms: Atoms, fields, model, steps: int, *, timestep: float = 0.5
             path = Path(cache_dir) / f"field_scan_{hashlib.sha256(key.encode()).hexdigest()[:24]}.nc"
             if path.exists():
                 with xr.open_dataset(path, engine="h5netcdf") as ds:
-                    results[float(fz)] = ds.load()
+                    ds = ds.load()
+                if "max_force_deviation" not in ds:  # written before these were recorded
+                    ds["max_force_deviation"] = ("frame", np.full(ds.sizes["frame"], np.nan))
+                    ds["committee_warning"] = ("frame", np.full(ds.sizes["frame"], "", dtype=str))
+                results[float(fz)] = ds
                 cached.append(float(fz))
                 continue
         jobs.append({"atoms": clean, "field": float(fz), "model": model, "model_id": mid,
@@ -175,7 +185,27 @@ def field_scan(atoms: Atoms, fields, model, steps: int, *, timestep: float = 0.5
     out.attrs.pop("field_value", None)
     out.attrs.update(equilibration=rule, equilibration_steps=n_skip, cached_fields=np.array(cached),
                      symbols=" ".join(Atoms(numbers=parts[0].numbers.values).get_chemical_symbols()))
+    _warn_once(out)
     return out
+
+
+def _warn_once(scan: xr.Dataset) -> None:
+    """One warning for the whole scan if the committee flagged any production frame (the
+    MD itself runs quiet: a warning per step would bury the notebook)."""
+    if "committee_warning" not in scan:
+        return
+    flagged = (scan.committee_warning != "").sum("frame")
+    if int(flagged.sum()) == 0:
+        return
+    from mlpec_lab.potential.calculator import ExtrapolationWarning
+
+    per_field = ", ".join(f"Fz = {float(f):+.2f}: {int(n)}/{scan.sizes['frame']}"
+                          for f, n in zip(scan.field.values, flagged.values) if n)
+    worst = float(scan.max_force_deviation.max())
+    warnings.warn(f"the committee flagged production frames as outside its training data "
+                  f"({per_field}; max force deviation up to {worst:.2f} eV/Å): treat these "
+                  f"results as extrapolation (scan.committee_warning says why per frame)",
+                  ExtrapolationWarning, stacklevel=3)
 
 
 def scan_frames(scan: xr.Dataset, field: float) -> list[Atoms]:

@@ -86,9 +86,10 @@ def fit_stark(energy, field=None, energy_sem=None) -> xr.Dataset:
     return ds
 
 
-def calculator_factory(model):
+def calculator_factory(model, on_uncertainty: str = "warn"):
     """``field → ASE Calculator`` from "oracle" (GFN1-xTB, :class:`XTBReference`), a model
-    file path (:class:`MLPotential`), or a callable (returned as is)."""
+    file path (:class:`MLPotential`, with ``on_uncertainty``: "warn", "raise" or "quiet"),
+    or a callable (returned as is)."""
     if callable(model):
         return model
     if model == "oracle":
@@ -101,9 +102,9 @@ def calculator_factory(model):
                                     "(give a model file, or 'oracle' for GFN1-xTB)")
         from mlpec_lab.potential.calculator import MLPotential
 
-        calc = MLPotential(os.fspath(model))
+        calc = MLPotential(os.fspath(model), on_uncertainty=on_uncertainty)
         members_payload = (calc.members, calc.payload)
-        return lambda fz: MLPotential(members_payload, field=float(fz))
+        return lambda fz: MLPotential(members_payload, field=float(fz), on_uncertainty=on_uncertainty)
     raise TypeError(f"model must be 'oracle', a model file path or a callable field → "
                     f"Calculator, got {type(model).__name__}")
 

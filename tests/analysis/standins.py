@@ -52,3 +52,18 @@ class StarkStandIn(Calculator):
 
 def make_stark_standin(fz):
     return StarkStandIn(field=fz)
+
+
+class FlaggingStandIn(FieldStandIn):
+    """FieldStandIn that, like MLPotential with on_uncertainty="quiet", records a
+    ``last_warning`` (and a max_force_deviation) when |Fz| > 0.15 V/Å."""
+
+    def calculate(self, atoms=None, properties=("energy",), system_changes=all_changes):
+        super().calculate(atoms, properties, system_changes)
+        outside = abs(self.parameters.field) > 0.15
+        self.last_warning = "field outside the trained range" if outside else None
+        self.results["max_force_deviation"] = 0.9 if outside else 0.05
+
+
+def make_flagging_standin(fz):
+    return FlaggingStandIn(field=float(fz))

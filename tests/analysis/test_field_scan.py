@@ -67,3 +67,19 @@ def test_bad_scan_input(cell):
         field_scan(cell, [0.1], standins.make_standin, steps=10, equilibration=1.0)
     with pytest.raises(FileNotFoundError, match="model file"):
         field_scan(cell, [0.1], "no_such_model.pt", steps=10)
+
+
+def test_committee_flags_give_one_warning_per_scan_and_are_kept_per_frame(cell):
+    import warnings
+
+    from mlpec_lab.potential.calculator import ExtrapolationWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scan = field_scan(cell, [-0.1, 0.2], standins.make_flagging_standin, steps=12, every=3,
+                          equilibration=0.0)
+    flags = [w for w in caught if issubclass(w.category, ExtrapolationWarning)]
+    assert len(flags) == 1 and "Fz = +0.20: 5/5" in str(flags[0].message)
+    assert "Fz = -0.10" not in str(flags[0].message)
+    assert (scan.committee_warning.sel(field=0.2) != "").all()
+    assert (scan.committee_warning.sel(field=-0.1) == "").all()
+    np.testing.assert_allclose(scan.max_force_deviation.sel(field=0.2), 0.9)
