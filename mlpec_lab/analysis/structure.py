@@ -169,3 +169,17 @@ def coordination_numbers(rdf: xr.Dataset, r_cut=None, smooth: int = 3) -> xr.Dat
     ds.first_minimum.attrs["units"] = "Å"
     ds.first_shell_coordination.attrs["units"] = "1"
     return ds
+
+
+def closest_pair(atoms, symbols=None, cutoff: float = 3.0) -> tuple:
+    """The closest pair of atoms over periodic images: ("A-B", distance in Å), or
+    ("", None) when no pair is closer than ``cutoff`` (Å). A collapse guard for MD."""
+    from mlpec_lab.kernels import neighbor_list
+
+    symbols = atoms.get_chemical_symbols() if symbols is None else symbols
+    nl = neighbor_list(atoms.positions, atoms.cell.array, atoms.pbc, cutoff, full_list=False)
+    if len(nl.distances) == 0:
+        return "", None
+    k = int(np.argmin(nl.distances))
+    a, b = sorted((symbols[nl.i[k]], symbols[nl.j[k]]))
+    return f"{a}-{b}", float(nl.distances[k])

@@ -48,19 +48,25 @@ def _md(args) -> int:
 
     from mlpec_lab.datasets import append_frames
     from mlpec_lab.potential.calculator import MLPotential
-    from mlpec_lab.sampling.md import MDStopped, run_md
+    from mlpec_lab.analysis.structure import closest_pair
+    from mlpec_lab.sampling.md import MDStopped, energy_drift, run_md
 
     atoms = read(args.structure)
     if args.field is not None:
         atoms.info["field"] = np.array([0.0, 0.0, args.field])
     atoms.calc = MLPotential(args.model, on_uncertainty="raise" if args.strict else "warn")
-    energies = []
+    times, energies, temperatures, deviations, closest = [], [], [], [], []
+    symbols = atoms.get_chemical_symbols()
     try:
         for step, frame in run_md(atoms, args.steps, timestep=args.timestep,
                                   temperature=args.temperature,
                                   friction=None if args.nve else args.friction,
                                   seed=args.seed, every=args.every):
+            times.append(step * args.timestep)
             energies.append(frame.get_potential_energy() + atoms.get_kinetic_energy())
+            temperatures.append(atoms.get_temperature())
+            deviations.append(float(atoms.calc.results["max_force_deviation"]))
+            closest.append(closest_pair(frame, symbols))
             frame.info["field"] = atoms.info.get("field", np.zeros(3))
             frame.info["md_step"] = step
             if args.out:
@@ -70,11 +76,12 @@ def _md(args) -> int:
             append_frames(args.out + ".last_good.extxyz", [stop.last_good])
         print(f"MD stopped: {stop}", file=sys.stderr)
         return 3
-    e = np.array(energies)
-    n_atoms = len(atoms)
-    report = {"steps": args.steps, "frames": len(e), "n_atoms": n_atoms,
-              "total_energy_drift_eV_per_atom": float((e[-1] - e[0]) / n_atoms),
-              "total_energy_std_eV_per_atom": float(e.std() / n_atoms)}
+    report = {"steps": args.steps, "frames": len(energies), "n_atoms": len(atoms),
+              "ensemble": "NVE" if args.nve else "Langevin",
+              **(energy_drift(times, energies, len(atoms)) if len(times) >= 3 else {}),
+              "temperature_mean_K": float(np.mean(temperatures)),
+              "max_force_deviation_max_eV_per_A": float(np.max(deviations)),
+              "closest_pair": min(closest, key=lambda c: c[1])}
     print(json.dumps(report))
     return 0
 

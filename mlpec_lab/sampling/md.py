@@ -73,3 +73,17 @@ def run_md(atoms, steps: int, timestep: float = 0.5, temperature: float = 300.0,
             yield step, frame
             if callback is not None:
                 callback(step, frame)
+
+
+def energy_drift(time_fs, total_energy, n_atoms: int) -> dict:
+    """NVE conservation from total energies (eV) at times (fs): the least-squares slope
+    (eV/atom/ps), the end-to-end change and the rms fluctuation about the fit (eV/atom)."""
+    t = np.asarray(time_fs, float) / 1000.0
+    e = np.asarray(total_energy, float) / n_atoms
+    if len(t) < 3:
+        raise ValueError(f"an energy drift needs at least 3 frames, got {len(t)}")
+    slope, intercept = np.polyfit(t, e, 1)
+    return {"drift_eV_per_atom_per_ps": float(slope),
+            "change_eV_per_atom": float(e[-1] - e[0]),
+            "fluctuation_eV_per_atom": float(np.std(e - (slope * t + intercept))),
+            "duration_ps": float(t[-1] - t[0])}

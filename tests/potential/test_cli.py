@@ -2,6 +2,7 @@
 import json
 
 import numpy as np
+import pytest
 from ase.io import write
 
 from mlpec_lab.cli import main
@@ -31,4 +32,7 @@ def test_train_evaluate_md(synthetic_dataset, tmp_path, capsys):
     frames = read_dataset(traj).frames
     assert [f.info["md_step"] for f in frames] == [0, 2, 4, 6]
     assert np.allclose(frames[-1].info["field"], [0, 0, 0.2])
-    assert np.isfinite(report["total_energy_drift_eV_per_atom"])
+    assert np.isfinite(report["drift_eV_per_atom_per_ps"]) and report["ensemble"] == "NVE"
+    assert report["duration_ps"] == pytest.approx(0.003)
+    pair, distance = report["closest_pair"]
+    assert pair == "H-O" and 0.8 < distance < 1.2  # the O–H bond of a water

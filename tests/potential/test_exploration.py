@@ -40,3 +40,14 @@ def test_explore_records_the_committee_deviation_of_each_frame():
     assert all(a.info["max_force_deviation"] > 0 and a.info["field"][2] == 0.2 for a in frames)
     assert not np.allclose(frames[0].positions, frames[-1].positions)
     assert frames[0].calc is None  # frames carry no calculator results: nothing is a label
+
+
+def test_energy_drift_recovers_a_known_slope():
+    from mlpec_lab.sampling.md import energy_drift
+    t = np.arange(0.0, 2001.0, 10.0)  # fs
+    rng = np.random.default_rng(0)
+    e = 50 * (-3.0 + 2e-4 * t / 1000.0) + rng.normal(scale=50 * 1e-5, size=t.size)  # 50 atoms
+    out = energy_drift(t, e, 50)
+    assert out["drift_eV_per_atom_per_ps"] == pytest.approx(2e-4, abs=3e-6)
+    assert out["fluctuation_eV_per_atom"] == pytest.approx(1e-5, rel=0.2)
+    assert out["duration_ps"] == 2.0
