@@ -318,3 +318,23 @@ def learning_curves_plot(curves):
         ax.set_ylabel(f"validation {label}")
     axes[0, 0].legend(fontsize=7)
     return fig
+
+
+# --- battery hybrid (issue 8) ---------------------------------------------------------
+def battery_voltage_plot(result):
+    """Terminal voltage of SPMe, the hybrid (±2σ committee band) and DFN, and the
+    residuals to DFN (mV), from :func:`mlpec_lab.battery.predict` with ``with_dfn=True``."""
+    fig, axes = _figure(2, 1, figsize=(9.0, 6.0), sharex=True)
+    ax1, ax2 = axes[:, 0]
+    for name in ("spme", "hybrid", "dfn"):
+        ax1.plot(result.time, result[f"voltage_{name}"], label=name, lw=1)
+    band = 2 * result.voltage_hybrid_std
+    ax1.fill_between(result.time, result.voltage_hybrid - band, result.voltage_hybrid + band, alpha=0.3)
+    ax2.plot(result.time, 1e3 * (result.voltage_spme - result.voltage_dfn), label="SPMe − DFN")
+    ax2.plot(result.time, 1e3 * (result.voltage_hybrid - result.voltage_dfn), label="hybrid − DFN")
+    ax1.set_ylabel("voltage (V)")
+    ax2.set_ylabel("residual (mV)")
+    ax2.set_xlabel("time (s)")
+    ax1.legend()
+    ax2.legend()
+    return fig
