@@ -27,16 +27,22 @@ def _atom_member(i, k, features, species, dz, field, w0, b0, w1, b1, w2, b2, mea
     s = species[i]
     nf = features.shape[1]
     nh = b0.shape[2]
+    # loops run with the hidden index innermost: weights are read contiguously
     for a in range(nh):
-        acc = b0[k, s, a]
-        for f in range(nf):
-            acc += (features[i, f] - mean[k, s, f]) / std[k, s, f] * w0[k, s, f, a]
-        h1[a] = math.tanh(acc)
+        h1[a] = b0[k, s, a]
+    for f in range(nf):
+        x = (features[i, f] - mean[k, s, f]) / std[k, s, f]
+        for a in range(nh):
+            h1[a] += x * w0[k, s, f, a]
     for a in range(nh):
-        acc = b1[k, s, a]
-        for c in range(nh):
-            acc += h1[c] * w1[k, s, c, a]
-        h2[a] = math.tanh(acc)
+        h1[a] = math.tanh(h1[a])
+        h2[a] = b1[k, s, a]
+    for c in range(nh):
+        x = h1[c]
+        for a in range(nh):
+            h2[a] += x * w1[k, s, c, a]
+    for a in range(nh):
+        h2[a] = math.tanh(h2[a])
     raw0 = b2[k, s, 0]
     raw1 = b2[k, s, 1]
     raw2 = b2[k, s, 2]
