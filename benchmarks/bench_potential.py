@@ -26,7 +26,7 @@ from ase import units  # noqa: E402
 sys.path.insert(0, os.path.dirname(__file__))
 from results_section import update_section  # noqa: E402
 
-from mlpec_lab.kernels.symmetry_spec import default_spec, n_features  # noqa: E402
+from mlpec_lab.kernels.symmetry_spec import default_spec  # noqa: E402
 from mlpec_lab.potential.calculator import MLPotential  # noqa: E402
 from mlpec_lab.potential.model import FieldAwareBP  # noqa: E402
 from mlpec_lab.reference import XTBReference  # noqa: E402
@@ -40,7 +40,7 @@ def committee(model_path, members):
         return MLPotential(model_path, threshold=1e9)
     torch.manual_seed(0)
     spec = default_spec()
-    nets = [FieldAwareBP(spec["species"], n_features(spec), 32).double() for _ in range(members)]
+    nets = [FieldAwareBP.from_spec(spec, 32).double() for _ in range(members)]
     return MLPotential((nets, {"spec": spec, "field_range": [-0.5, 0.5],
                                "force_deviation_threshold": 1e9}))
 

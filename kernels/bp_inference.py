@@ -1,13 +1,16 @@
 """Fused inference of a field-aware Behler–Parrinello committee.
 
-For every atom and committee member: normalise G_i, run the two-hidden-layer tanh
-network, scale its four outputs (e_i, q~_i, χ~_i, η~_i) and backpropagate dE/dG_i
-analytically in the same pass; then contract dE/dG with the descriptor derivative
-blocks into forces and add the direct field force (Fz q_i + ½Fz² χ_i + ⅙Fz³ η_i) on z. The math is
-that of ``mlpec_lab.potential.model`` (docstring there). Weights are stacked over
-members ``k`` and elements ``s``: ``w0 (K, S, nf, h)``, ``b0 (K, S, h)``, ``w1 (K, S, h, h)``,
-``b1``, ``w2 (K, S, h, 4)``, ``b2 (K, S, 4)``; ``mean``, ``std (K, S, nf)``;
-``offset (K, S)``; ``scale (K, 4)``.
+For every atom and committee member: normalise the mirror-invariant features G_i (the
+first ``n_even`` columns), run the two-hidden-layer tanh network to the raw outputs
+(e_i, q~_i, η~_i, u_i1..u_in_odd), form the odd charge response χ~_i = Σ_o u_io Gz_io /
+std_o from the odd features (the last ``n_odd`` columns), scale the four atomic outputs
+(e_i, q~_i, χ~_i, η~_i) and backpropagate dE/dG_i analytically in the same pass; then
+contract dE/dG with the descriptor derivative blocks into forces and add the direct
+field force (Fz q_i + ½Fz² χ_i + ⅙Fz³ η_i) on z. The math is that of
+``mlpec_lab.potential.model`` (docstring there). Weights are stacked over members ``k``
+and elements ``s``: ``w0 (K, S, n_even, h)``, ``b0 (K, S, h)``, ``w1 (K, S, h, h)``,
+``b1``, ``w2 (K, S, h, 3 + n_odd)``, ``b2 (K, S, 3 + n_odd)``; ``mean``, ``std (K, S,
+n_even)``; ``odd_std (K, S, n_odd)``; ``offset (K, S)``; ``scale (K, 4)``.
 """
 
 import math
@@ -21,16 +24,17 @@ MAX_HIDDEN = 128  #: CUDA scratch size per thread
 
 
 def _atom_member(i, k, features, species, dz, field, w0, b0, w1, b1, w2, b2, mean, std,
-                 offset, scale, atomic, dE_dG, h1, h2):
+                 odd_std, offset, scale, atomic, dE_dG, h1, h2):
     """Outputs of atom ``i`` for member ``k`` into ``atomic[k, i, :4]`` (e_i eV, q~_i e,
     χ~_i e·Å/V, η~_i e·Å²/V²) and dE/dG_i into ``dE_dG[k, i]``; ``dz = z_i − mean z`` (Å)."""
     s = species[i]
-    nf = features.shape[1]
+    n_even = mean.shape[2]
+    n_odd = odd_std.shape[2]
     nh = b0.shape[2]
     # loops run with the hidden index innermost: weights are read contiguously
     for a in range(nh):
         h1[a] = b0[k, s, a]
-    for f in range(nf):
+    for f in range(n_even):
         x = (features[i, f] - mean[k, s, f]) / std[k, s, f]
         for a in range(nh):
             h1[a] += x * w0[k, s, f, a]
@@ -45,31 +49,39 @@ def _atom_member(i, k, features, species, dz, field, w0, b0, w1, b1, w2, b2, mea
         h2[a] = math.tanh(h2[a])
     raw0 = b2[k, s, 0]
     raw1 = b2[k, s, 1]
-    raw2 = b2[k, s, 2]
-    raw3 = b2[k, s, 3]
+    raw3 = b2[k, s, 2]
     for c in range(nh):
         raw0 += h2[c] * w2[k, s, c, 0]
         raw1 += h2[c] * w2[k, s, c, 1]
-        raw2 += h2[c] * w2[k, s, c, 2]
-        raw3 += h2[c] * w2[k, s, c, 3]
-    atomic[k, i, 0] = raw0 * scale[k, 0] + offset[k, s]
-    atomic[k, i, 1] = raw1 * scale[k, 1]
-    atomic[k, i, 2] = raw2 * scale[k, 2]
-    atomic[k, i, 3] = raw3 * scale[k, 3]
+        raw3 += h2[c] * w2[k, s, c, 2]
     # dE/d(raw outputs): E = Σe − Σ (z − z̄)(Fz q~ + ½ Fz² χ~ + ⅙ Fz³ η~)
     g0 = scale[k, 0]
     g1 = -field * dz[i] * scale[k, 1]
     g2 = -0.5 * field * field * dz[i] * scale[k, 2]
     g3 = -field * field * field / 6.0 * dz[i] * scale[k, 3]
+    raw2 = 0.0  # χ~ = Σ_o u_o x_o, x_o = Gz_o / std_o
+    for o in range(n_odd):
+        u = b2[k, s, 3 + o]
+        for c in range(nh):
+            u += h2[c] * w2[k, s, c, 3 + o]
+        x = features[i, n_even + o] / odd_std[k, s, o]
+        raw2 += u * x
+        dE_dG[k, i, n_even + o] = g2 * u / odd_std[k, s, o]
+    atomic[k, i, 0] = raw0 * scale[k, 0] + offset[k, s]
+    atomic[k, i, 1] = raw1 * scale[k, 1]
+    atomic[k, i, 2] = raw2 * scale[k, 2]
+    atomic[k, i, 3] = raw3 * scale[k, 3]
     for c in range(nh):
-        h2[c] = (g0 * w2[k, s, c, 0] + g1 * w2[k, s, c, 1] + g2 * w2[k, s, c, 2]
-                 + g3 * w2[k, s, c, 3]) * (1.0 - h2[c] * h2[c])
+        acc = g0 * w2[k, s, c, 0] + g1 * w2[k, s, c, 1] + g3 * w2[k, s, c, 2]
+        for o in range(n_odd):
+            acc += g2 * features[i, n_even + o] / odd_std[k, s, o] * w2[k, s, c, 3 + o]
+        h2[c] = acc * (1.0 - h2[c] * h2[c])
     for c in range(nh):
         acc = 0.0
         for a in range(nh):
             acc += w1[k, s, c, a] * h2[a]
         h1[c] = acc * (1.0 - h1[c] * h1[c])
-    for f in range(nf):
+    for f in range(n_even):
         acc = 0.0
         for a in range(nh):
             acc += w0[k, s, f, a] * h1[a]
@@ -80,15 +92,15 @@ _atom_member_cpu = njit(cache=True)(_atom_member)
 _atom_member_cuda = cuda.jit(device=True)(_atom_member)
 
 
-def _networks(features, species, dz, field, w0, b0, w1, b1, w2, b2, mean, std, offset,
-              scale, atomic, dE_dG):
+def _networks(features, species, dz, field, w0, b0, w1, b1, w2, b2, mean, std, odd_std,
+              offset, scale, atomic, dE_dG):
     nh = b0.shape[2]
     for i in prange(features.shape[0]):
         h1 = np.empty(nh)
         h2 = np.empty(nh)
         for k in range(w0.shape[0]):
             _atom_member_cpu(i, k, features, species, dz, field, w0, b0, w1, b1, w2, b2,
-                             mean, std, offset, scale, atomic, dE_dG, h1, h2)
+                             mean, std, odd_std, offset, scale, atomic, dE_dG, h1, h2)
 
 
 _networks_serial = njit(cache=True)(_networks)
@@ -96,15 +108,15 @@ _networks_parallel = njit(cache=True, parallel=True)(_networks)
 
 
 @cuda.jit
-def _networks_cuda(features, species, dz, field, w0, b0, w1, b1, w2, b2, mean, std, offset,
-                   scale, atomic, dE_dG):
+def _networks_cuda(features, species, dz, field, w0, b0, w1, b1, w2, b2, mean, std, odd_std,
+                   offset, scale, atomic, dE_dG):
     t = cuda.grid(1)
     n = features.shape[0]
     if t < n * w0.shape[0]:
         h1 = cuda.local.array(MAX_HIDDEN, np.float64)
         h2 = cuda.local.array(MAX_HIDDEN, np.float64)
         _atom_member_cuda(t % n, t // n, features, species, dz, field, w0, b0, w1, b1, w2,
-                          b2, mean, std, offset, scale, atomic, dE_dG, h1, h2)
+                          b2, mean, std, odd_std, offset, scale, atomic, dE_dG, h1, h2)
 
 
 def committee_outputs(sf, z, field, weights, *, backend=None):
@@ -122,12 +134,13 @@ def committee_outputs(sf, z, field, weights, *, backend=None):
     z = np.asarray(z, np.float64)
     dz = z - z.mean()
     w = {key: np.ascontiguousarray(weights[key], np.float64)
-         for key in ("w0", "b0", "w1", "b1", "w2", "b2", "mean", "std", "offset", "scale")}
+         for key in ("w0", "b0", "w1", "b1", "w2", "b2", "mean", "std", "odd_std", "offset",
+                     "scale")}
     n_members, nh = w["w0"].shape[0], w["b0"].shape[2]
     atomic = np.empty((n_members, n, 4))
     dE_dG = np.empty((n_members, n, features.shape[1]))
     args = (features, sf.species, dz, float(field), w["w0"], w["b0"], w["w1"], w["b1"],
-            w["w2"], w["b2"], w["mean"], w["std"], w["offset"], w["scale"])
+            w["w2"], w["b2"], w["mean"], w["std"], w["odd_std"], w["offset"], w["scale"])
     choice = select_backend(backend, n)
     forces = np.empty((n_members, n, 3))
     if choice == "cuda":
@@ -144,7 +157,7 @@ def committee_outputs(sf, z, field, weights, *, backend=None):
         for k in range(n_members):
             d_forces = cuda.to_device(np.zeros((n, 3)))
             _contract_forces_cuda[cuda_blocks(len(sf.pair_i))](d_grad[k], *blocks, pair_index,
-                                                               d_forces)
+                                                               int(sf.n_odd), d_forces)
             forces[k] = d_forces.copy_to_host()
     else:
         (_networks_parallel if choice == "cpu_parallel" else _networks_serial)(*args, atomic, dE_dG)

@@ -1,19 +1,23 @@
 """Atom-centred symmetry functions (Behler G2 radial, G5 angular), element-resolved,
 with analytic derivatives stored as sparse per-pair blocks.
 
-Features of atom ``i`` (``n_features = S * n_radial + S (S + 1) / 2 * n_angular``):
+Features of atom ``i`` (``n_features = S * n_radial + S (S + 1) / 2 * n_angular + S * n_odd``):
 
 - radial, species ``s`` of the neighbour, term ``r``: column ``s * n_radial + r``,
   ``G2 = sum_j exp(-eta_r (r_ij - shift_r)^2) fc(r_ij)`` over ``r_ij < rc_radial``;
 - angular, unordered species pair ``(s, t)``, term ``a``: column
   ``S * n_radial + pair_index[s, t] * n_angular + a``, ``G5 = 2^(1 - zeta) sum_{j<k}
   (1 + lambda cos theta_jik)^zeta exp(-eta (r_ij^2 + r_ik^2)) fc(r_ij) fc(r_ik)`` over
-  ``r_ij, r_ik < rc_angular``.
+  ``r_ij, r_ik < rc_angular``;
+- odd, species ``s`` of the neighbour, term ``o``: column ``S * n_radial + S (S + 1) / 2 *
+  n_angular + s * n_odd + o``, ``Gz = sum_j (z_ij / r_ij) exp(-eta_o (r_ij - shift_o)^2)
+  fc(r_ij)`` over ``r_ij < rc_radial`` (odd under z -> -z; see ``symmetry_spec``).
 
 ``fc(r) = 0.5 (cos(pi r / rc) + 1)``. Derivative blocks, for each full-list pair
 ``p = (i, j)`` (``dG_i/dr_i = -sum_j dG_i/dr_j``, translation invariance):
 
-- ``radial_derivatives[p, r, :] = dG_i[s_j * n_radial + r] / dr_j``;
+- ``radial_derivatives[p, r, :] = dG_i[s_j * n_radial + r] / dr_j`` for ``r < n_radial``,
+  and the odd term ``o`` at ``r = n_radial + o``;
 - ``angular_derivatives[q, t, a, :] = dG_i[S * n_radial + pair_index[s_j, t] * n_angular
   + a] / dr_j`` for the angular slot ``q = angular_slot[p]`` (-1 beyond rc_angular).
 
@@ -29,14 +33,15 @@ from numba import cuda, njit, prange
 
 from .backend import cuda_blocks, select_backend
 from .neighbor_list import neighbor_list
-from .symmetry_spec import validated_spec
+from .symmetry_spec import n_features, validated_spec
 
 
 class SymmetryFunctions(NamedTuple):
     """features: (n, n_features); pair_i, pair_j: (n_pairs,) full list sorted by i;
-    radial_derivatives: (n_pairs, n_radial, 3) 1/Å; angular_slot: (n_pairs,) int64;
+    radial_derivatives: (n_pairs, n_radial + n_odd, 3) 1/Å; angular_slot: (n_pairs,) int64;
     angular_derivatives: (n_angular_pairs, S, n_angular, 3) 1/Å; species: (n,) index
-    of each atom in ``spec["species"]``."""
+    of each atom in ``spec["species"]``; n_odd: odd terms per species (the last
+    ``S * n_odd`` feature columns and the last ``n_odd`` radial derivative terms)."""
 
     features: np.ndarray
     pair_i: np.ndarray
@@ -45,17 +50,20 @@ class SymmetryFunctions(NamedTuple):
     angular_slot: np.ndarray
     angular_derivatives: np.ndarray
     species: np.ndarray
+    n_odd: int = 0
 
 
 def _atom_features(i, start, end, vectors, distances, pair_j, species, angular_slot,
                    radial_eta, radial_shift, rc_radial, angular_eta, angular_zeta,
-                   angular_lambda, rc_angular, pair_index, n_species, features,
-                   radial_d, angular_d, scratch):
+                   angular_lambda, rc_angular, odd_eta, odd_shift, pair_index, n_species,
+                   features, radial_d, angular_d, scratch):
     """Features of atom ``i`` and the derivative blocks of its pairs ``start:end``;
     ``scratch[q, a]`` holds ``exp(-eta_a r^2) fc(r)`` and its derivative / r."""
     n_radial = radial_eta.shape[0]
     n_angular = angular_eta.shape[0]
+    n_odd = odd_eta.shape[0]
     angular_offset = n_species * n_radial
+    odd_offset = features.shape[1] - n_species * n_odd
     for f in range(features.shape[1]):
         features[i, f] = 0.0
     for p in range(start, end):
@@ -71,6 +79,17 @@ def _atom_features(i, start, end, vectors, distances, pair_j, species, angular_s
             g = (e * dfc - 2.0 * radial_eta[t] * x * e * fc) / r
             for c in range(3):
                 radial_d[p, t, c] = g * vectors[p, c]
+        for t in range(n_odd):
+            # (z_ij / r) h(r): d/dr_j = z_hat h / r + z_ij (h' / r - h / r^2) r_vec / r
+            x = r - odd_shift[t]
+            e = math.exp(-odd_eta[t] * x * x)
+            h = e * fc
+            dh = e * dfc - 2.0 * odd_eta[t] * x * e * fc
+            features[i, odd_offset + s * n_odd + t] += vectors[p, 2] / r * h
+            g = vectors[p, 2] * (dh / r - h / (r * r)) / r
+            for c in range(3):
+                radial_d[p, n_radial + t, c] = g * vectors[p, c]
+            radial_d[p, n_radial + t, 2] += h / r
         q = angular_slot[p]
         if q >= 0:
             fa = 0.5 * (math.cos(math.pi * r / rc_angular) + 1.0)
@@ -131,13 +150,14 @@ _atom_features_cuda = cuda.jit(device=True)(_atom_features)
 
 def _all_features(pair_start, vectors, distances, pair_j, species, angular_slot,
                   radial_eta, radial_shift, rc_radial, angular_eta, angular_zeta,
-                  angular_lambda, rc_angular, pair_index, n_species, features,
-                  radial_d, angular_d, scratch):
+                  angular_lambda, rc_angular, odd_eta, odd_shift, pair_index, n_species,
+                  features, radial_d, angular_d, scratch):
     for i in prange(features.shape[0]):
         _atom_features_cpu(i, pair_start[i], pair_start[i + 1], vectors, distances, pair_j,
                            species, angular_slot, radial_eta, radial_shift, rc_radial,
-                           angular_eta, angular_zeta, angular_lambda, rc_angular,
-                           pair_index, n_species, features, radial_d, angular_d, scratch)
+                           angular_eta, angular_zeta, angular_lambda, rc_angular, odd_eta,
+                           odd_shift, pair_index, n_species, features, radial_d, angular_d,
+                           scratch)
 
 
 _all_features_serial = njit(cache=True)(_all_features)
@@ -147,15 +167,15 @@ _all_features_parallel = njit(parallel=True, cache=True)(_all_features)
 @cuda.jit
 def _all_features_cuda(pair_start, vectors, distances, pair_j, species, angular_slot,
                        radial_eta, radial_shift, rc_radial, angular_eta, angular_zeta,
-                       angular_lambda, rc_angular, pair_index, n_species, features,
-                       radial_d, angular_d, scratch):
+                       angular_lambda, rc_angular, odd_eta, odd_shift, pair_index, n_species,
+                       features, radial_d, angular_d, scratch):
     i = cuda.grid(1)
     if i < features.shape[0]:
         _atom_features_cuda(i, pair_start[i], pair_start[i + 1], vectors, distances,
                             pair_j, species, angular_slot, radial_eta, radial_shift,
                             rc_radial, angular_eta, angular_zeta, angular_lambda,
-                            rc_angular, pair_index, n_species, features, radial_d,
-                            angular_d, scratch)
+                            rc_angular, odd_eta, odd_shift, pair_index, n_species, features,
+                            radial_d, angular_d, scratch)
 
 
 def species_indices(spec, symbols):
@@ -193,15 +213,14 @@ def symmetry_functions(positions, cell, pbc, symbols, spec, *, backend=None):
     radial_eta, radial_shift = np.array(spec["radial_etas"]), np.array(spec["radial_shifts"])
     angular_eta, angular_zeta = np.array(spec["angular_etas"]), np.array(spec["angular_zetas"])
     angular_lambda = np.array(spec["angular_lambdas"], dtype=np.float64)
+    odd_eta, odd_shift = np.array(spec["odd_etas"], float), np.array(spec["odd_shifts"], float)
     pair_index = species_pair_index(n_species)
-    n_features = n_species * len(radial_eta) + len(pair_index[np.triu_indices(n_species)]) \
-        * len(angular_eta)
-    features = np.empty((n, n_features))
-    radial_d = np.empty((len(nl.i), len(radial_eta), 3))
+    features = np.empty((n, n_features(spec)))
+    radial_d = np.empty((len(nl.i), len(radial_eta) + len(odd_eta), 3))
     angular_d = np.empty((int(is_angular.sum()), n_species, len(angular_eta), 3))
     args = (pair_start, nl.vectors, nl.distances, nl.j, species, angular_slot, radial_eta,
             radial_shift, rc_radial, angular_eta, angular_zeta, angular_lambda, rc_angular,
-            pair_index, n_species, features, radial_d, angular_d,
+            odd_eta, odd_shift, pair_index, n_species, features, radial_d, angular_d,
             np.empty((len(angular_d), len(angular_eta), 2)))
     if choice == "cuda":
         device = [cuda.to_device(a) if isinstance(a, np.ndarray) else a for a in args]
@@ -211,7 +230,8 @@ def symmetry_functions(positions, cell, pbc, symbols, spec, *, backend=None):
         _all_features_parallel(*args)
     else:
         _all_features_serial(*args)
-    return SymmetryFunctions(features, nl.i, nl.j, radial_d, angular_slot, angular_d, species)
+    return SymmetryFunctions(features, nl.i, nl.j, radial_d, angular_slot, angular_d, species,
+                             len(odd_eta))
 
 
 def species_pair_index(n_species):
@@ -223,14 +243,17 @@ def species_pair_index(n_species):
 
 
 def _pair_gradient(p, c, dE_dG, pair_i, pair_j, species, radial_d, angular_slot, angular_d,
-                   pair_index):
+                   pair_index, n_odd):
     """Component ``c`` of dE/dr_j through G_i for the full-list pair p = (i, j)."""
-    n_species, n_radial = angular_d.shape[1], radial_d.shape[1]
+    n_species, n_radial = angular_d.shape[1], radial_d.shape[1] - n_odd
     n_angular = angular_d.shape[2]
+    odd_offset = dE_dG.shape[1] - n_species * n_odd
     i, sj = pair_i[p], species[pair_j[p]]
     g = 0.0
     for t in range(n_radial):
         g += dE_dG[i, sj * n_radial + t] * radial_d[p, t, c]
+    for t in range(n_odd):
+        g += dE_dG[i, odd_offset + sj * n_odd + t] * radial_d[p, n_radial + t, c]
     q = angular_slot[p]
     if q >= 0:
         for t in range(n_species):
@@ -246,23 +269,23 @@ _pair_gradient_cuda = cuda.jit(device=True)(_pair_gradient)
 
 @njit(cache=True)
 def _contract_forces_cpu(dE_dG, pair_i, pair_j, species, radial_d, angular_slot, angular_d,
-                         pair_index, forces):
+                         pair_index, n_odd, forces):
     for p in range(pair_i.shape[0]):
         for c in range(3):
             g = _pair_gradient_cpu(p, c, dE_dG, pair_i, pair_j, species, radial_d,
-                                   angular_slot, angular_d, pair_index)
+                                   angular_slot, angular_d, pair_index, n_odd)
             forces[pair_j[p], c] -= g
             forces[pair_i[p], c] += g
 
 
 @cuda.jit
 def _contract_forces_cuda(dE_dG, pair_i, pair_j, species, radial_d, angular_slot, angular_d,
-                          pair_index, forces):
+                          pair_index, n_odd, forces):
     p = cuda.grid(1)
     if p < pair_i.shape[0]:
         for c in range(3):
             g = _pair_gradient_cuda(p, c, dE_dG, pair_i, pair_j, species, radial_d,
-                                    angular_slot, angular_d, pair_index)
+                                    angular_slot, angular_d, pair_index, n_odd)
             cuda.atomic.add(forces, (pair_j[p], c), -g)
             cuda.atomic.add(forces, (pair_i[p], c), g)
 
@@ -277,5 +300,6 @@ def descriptor_forces(dE_dG, result):
     _contract_forces_cpu(dE_dG, result.pair_i, result.pair_j, result.species,
                          result.radial_derivatives, result.angular_slot,
                          result.angular_derivatives,
-                         species_pair_index(result.angular_derivatives.shape[1]), forces)
+                         species_pair_index(result.angular_derivatives.shape[1]),
+                         int(result.n_odd), forces)
     return forces

@@ -35,6 +35,7 @@ def export_weights(members) -> dict:
             "w2": layer(2, "w"), "b2": layer(2, "b"),
             "mean": stack(lambda m: m.feature_mean.numpy()),
             "std": stack(lambda m: m.feature_std.numpy()),
+            "odd_std": stack(lambda m: m.odd_std.numpy()),
             "offset": stack(lambda m: m.energy_offset.numpy()),
             "scale": stack(lambda m: m.output_scale.numpy())}
 

@@ -23,8 +23,8 @@ class Descriptors:
     z: np.ndarray            # (n,) Å, positions along the normal
     pair_i: np.ndarray
     pair_j: np.ndarray
-    radial_d: np.ndarray     # (n_pairs, n_radial, 3)
-    radial_cols: np.ndarray  # (n_pairs, n_radial) columns of dE/dG_i
+    radial_d: np.ndarray     # (n_pairs, n_radial + n_odd, 3)
+    radial_cols: np.ndarray  # (n_pairs, n_radial + n_odd) columns of dE/dG_i
     angular_pair: np.ndarray  # (n_ang,) index of the pair of each angular slot
     angular_d: np.ndarray    # (n_ang, S, n_angular, 3)
     angular_cols: np.ndarray  # (n_ang, S, n_angular)
@@ -37,7 +37,10 @@ def describe(atoms, spec) -> Descriptors:
     n_species = len(spec["species"])
     n_radial, n_angular = len(spec["radial_etas"]), len(spec["angular_etas"])
     sj = sf.species[sf.pair_j]
-    radial_cols = sj[:, None] * n_radial + np.arange(n_radial)[None, :]
+    n_odd = len(spec.get("odd_etas", []))
+    odd_offset = sf.features.shape[1] - n_species * n_odd
+    radial_cols = np.concatenate([sj[:, None] * n_radial + np.arange(n_radial)[None, :],
+                                  odd_offset + sj[:, None] * n_odd + np.arange(n_odd)[None, :]], 1)
     angular_pair = np.flatnonzero(sf.angular_slot >= 0)
     assert np.array_equal(sf.angular_slot[angular_pair], np.arange(len(angular_pair)))
     pair_index = species_pair_index(n_species)

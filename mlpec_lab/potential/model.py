@@ -1,8 +1,13 @@
 """The field-aware Behler–Parrinello model (torch).
 
-Per-element networks map normalised symmetry functions G_i to four atomic outputs: an
-energy e_i and three charge coefficients q~_i, χ~_i, η~_i. Each charge coefficient is
-made neutral over the structure (x_i = x~_i − mean x~), so the atomic charges at a field
+Per-element networks map the normalised mirror-invariant symmetry functions G_i (G2, G5)
+to an energy e_i, a charge q~_i, a second-order charge response η~_i and a vector u_i
+that weights the odd functions Gz_i (bond projections on the normal, ``symmetry_spec``):
+the first-order charge response is χ~_i = Σ_o u_io Gz_io / std_o. Why odd: under the
+mirror z → −z with Fz → −Fz the energy must not change, so q and η must be even and χ
+odd — with invariant descriptors alone χ is even, the top and bottom layers of a bare
+slab get the same χ and the slab cannot polarize. Each charge coefficient is made
+neutral over the structure (x_i = x~_i − mean x~), so the atomic charges at a field
 Fz (V/Å) are
 
     q_i(Fz) = q_i + χ_i Fz + ½ η_i Fz²              Σ_i q_i(Fz) = 0 at every field
@@ -34,12 +39,12 @@ OUTPUT_SCALES = (1.0, 0.3, 0.1, 0.1)
 
 
 class ElementNetwork(nn.Module):
-    """G_i (normalised) → (e_i, q~_i, χ~_i, η~_i): two tanh hidden layers."""
+    """G_i (even, normalised) → (e_i, q~_i, η~_i, u_i1..u_in_odd): two tanh hidden layers."""
 
-    def __init__(self, n_features: int, hidden: int):
+    def __init__(self, n_features: int, hidden: int, n_odd: int = 0):
         super().__init__()
         self.layers = nn.ModuleList([nn.Linear(n_features, hidden), nn.Linear(hidden, hidden),
-                                     nn.Linear(hidden, len(OUTPUTS))])
+                                     nn.Linear(hidden, 3 + n_odd)])
 
     def forward(self, x):
         for layer in self.layers[:-1]:
@@ -50,30 +55,44 @@ class ElementNetwork(nn.Module):
 class FieldAwareBP(nn.Module):
     """Per-element networks plus the field terms above.
 
-    species: element symbols (order of ``spec["species"]``); feature_mean/std:
-    (S, nf) normalisation per element; energy_offset: (S,) eV per atom.
+    species: element symbols (order of ``spec["species"]``); n_features: even (G2, G5)
+    features, the first columns; n_odd: odd features (Gz, all species), the last columns;
+    feature_mean/std: (S, n_features) normalisation per element; odd_std: (S, n_odd)
+    scale of Gz (no shift: a shift would break the oddness); energy_offset: (S,) eV.
     """
 
-    def __init__(self, species, n_features: int, hidden: int = 32):
+    def __init__(self, species, n_features: int, hidden: int = 32, n_odd: int = 0):
         super().__init__()
         self.species = list(species)
         self.hidden = hidden
+        self.n_odd = n_odd
         s = len(self.species)
-        self.networks = nn.ModuleList([ElementNetwork(n_features, hidden) for _ in range(s)])
+        self.networks = nn.ModuleList([ElementNetwork(n_features, hidden, n_odd) for _ in range(s)])
         self.register_buffer("feature_mean", torch.zeros(s, n_features))
         self.register_buffer("feature_std", torch.ones(s, n_features))
+        self.register_buffer("odd_std", torch.ones(s, n_odd))
         self.register_buffer("energy_offset", torch.zeros(s))
         self.register_buffer("output_scale", torch.tensor(OUTPUT_SCALES))
 
+    @classmethod
+    def from_spec(cls, spec, hidden: int = 32):
+        """An untrained model (unit normalisation, zero offsets) for descriptor ``spec``."""
+        from mlpec_lab.kernels.symmetry_spec import n_even_features, n_odd_features
+
+        return cls(spec["species"], n_even_features(spec), hidden, n_odd_features(spec))
+
     def atomic_outputs(self, features, species):
         """(n, 4): e_i (eV, offset included), q~_i (e), χ~_i (e·Å/V), η~_i (e·Å²/V²)."""
-        x = (features - self.feature_mean[species]) / self.feature_std[species]
-        out = torch.zeros(len(features), len(OUTPUTS), dtype=features.dtype)
+        n_even = self.feature_mean.shape[1]
+        x = (features[:, :n_even] - self.feature_mean[species]) / self.feature_std[species]
+        raw = torch.zeros(len(features), 3 + self.n_odd, dtype=features.dtype)
         for s, net in enumerate(self.networks):
             mask = species == s
             if mask.any():
-                out = out.index_put((mask.nonzero().squeeze(1),), net(x[mask]))
-        out = out * self.output_scale
+                raw = raw.index_put((mask.nonzero().squeeze(1),), net(x[mask]))
+        odd = features[:, n_even:] / self.odd_std[species]
+        chi = (raw[:, 3:] * odd).sum(1, keepdim=True)
+        out = torch.cat([raw[:, :2], chi, raw[:, 2:3]], 1) * self.output_scale
         return torch.cat([(out[:, 0] + self.energy_offset[species]).unsqueeze(1), out[:, 1:]], 1)
 
     def structure_terms(self, features, batch: Batch):

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import torch
 
-from mlpec_lab.kernels.symmetry_spec import n_features, validated_spec
+from mlpec_lab.kernels.symmetry_spec import validated_spec
 from mlpec_lab.potential.model import FieldAwareBP
 
 FORMAT = "mlpec-lab/field-aware-bp"
-VERSION = 2  # 2: field-dependent atomic charges (q, χ, η heads)
+VERSION = 3  # 2: field-dependent atomic charges (q, χ, η heads); 3: χ odd (Gz features)
 
 
 class ModelFileError(ValueError):
@@ -74,7 +74,7 @@ def load_committee(path, dtype=torch.float64):
         raise ModelFileError(f"{path}: core_radii is not a {n_species}×{n_species} table")
     members = []
     for state in payload["members"]:
-        model = FieldAwareBP(payload["species"], n_features(spec), payload["hidden"]).to(dtype)
+        model = FieldAwareBP.from_spec(spec, payload["hidden"]).to(dtype)
         try:
             model.load_state_dict(state)
         except RuntimeError as exc:

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import xarray as xr
 
-from mlpec_lab.kernels.symmetry_spec import n_features
+from mlpec_lab.kernels.symmetry_spec import n_even_features
 from mlpec_lab.potential.descriptors import describe, make_batch
 from mlpec_lab.potential.model import FieldAwareBP
 from mlpec_lab.reference.xtb import field_vector
@@ -80,18 +80,23 @@ def prepare(frames, spec) -> list[Sample]:
     return out
 
 
-def normalisation(samples, species):
-    """Per-element feature mean and std (S, nf) over all atoms of ``samples``."""
+def normalisation(samples, species, n_even):
+    """Per-element mean and std (S, n_even) of the even features and rms (S, n_odd) of the
+    odd ones (no shift: shifting an odd feature would break its oddness)."""
     feats = np.concatenate([s.desc.features for s in samples])
     spc = np.concatenate([s.desc.species for s in samples])
-    mean = np.zeros((len(species), feats.shape[1]))
+    even, odd = feats[:, :n_even], feats[:, n_even:]
+    mean = np.zeros((len(species), n_even))
     std = np.ones_like(mean)
+    odd_rms = np.ones((len(species), odd.shape[1]))
     for e in range(len(species)):
-        x = feats[spc == e]
+        x, y = even[spc == e], odd[spc == e]
         if len(x):
             mean[e] = x.mean(0)
             std[e] = np.where(x.std(0) > 1e-6, x.std(0), 1.0)
-    return mean, std
+            rms = np.sqrt((y ** 2).mean(0))
+            odd_rms[e] = np.where(rms > 1e-6, rms, 1.0)
+    return mean, std, odd_rms
 
 
 def energy_offsets(samples, species):
@@ -102,36 +107,35 @@ def energy_offsets(samples, species):
     return offsets
 
 
-def field_response_guess(samples, species):
-    """Per-element charges q_e (e) and charge responses χ_e (e·Å/V) from a least-squares
-    fit μz ≈ Σ_e (q_e + χ_e Fz) Σ_{i∈e} (z_i − z̄): the model's starting point."""
+def charge_guess(samples, species):
+    """Per-element charges q_e (e) from a least-squares fit μz ≈ Σ_e (q_e + χ_e Fz)
+    Σ_{i∈e} (z_i − z̄): the model's starting charges (χ starts at zero: it must be odd
+    under the mirror, which a per-element constant is not)."""
     symbols = [np.array(s.symbols) for s in samples]
     moments = np.array([[(s.desc.z - s.desc.z.mean())[sym == e].sum() for e in species]
                         for s, sym in zip(samples, symbols)])
     fields = np.array([s.field for s in samples])
     design = np.hstack([moments, moments * fields[:, None]])
     coef, *_ = np.linalg.lstsq(design, np.array([s.dipole_z for s in samples]), rcond=None)
-    n = len(species)
-    return coef[:n], coef[n:]
+    return coef[:len(species)]
 
 
 def new_model(samples, spec, hidden, dtype, seed):
-    """A model with per-element normalisation, energy offsets, initial charges and
-    charge responses from ``samples``; weights drawn with ``seed``."""
+    """A model with per-element normalisation, energy offsets and initial charges from
+    ``samples``; weights drawn with ``seed``."""
     torch.manual_seed(seed)
-    model = FieldAwareBP(spec["species"], n_features(spec), hidden).to(dtype)
-    mean, std = normalisation(samples, spec["species"])
+    model = FieldAwareBP.from_spec(spec, hidden).to(dtype)
+    mean, std, odd_rms = normalisation(samples, spec["species"], n_even_features(spec))
     model.feature_mean.copy_(torch.as_tensor(mean))
     model.feature_std.copy_(torch.as_tensor(std))
+    model.odd_std.copy_(torch.as_tensor(odd_rms))
     model.energy_offset.copy_(torch.as_tensor(energy_offsets(samples, spec["species"])))
-    charges, response = field_response_guess(samples, spec["species"])
     scale = model.output_scale.numpy()
     with torch.no_grad():
-        for net, q, chi in zip(model.networks, charges, response):
+        for net, q in zip(model.networks, charge_guess(samples, spec["species"])):
             net.layers[-1].weight[1:].zero_()  # charge heads start at their fitted constants
+            net.layers[-1].bias[1:].zero_()
             net.layers[-1].bias[1] = float(q / scale[1])
-            net.layers[-1].bias[2] = float(chi / scale[2])
-            net.layers[-1].bias[3] = 0.0
     return model
 
 

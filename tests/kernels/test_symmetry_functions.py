@@ -44,6 +44,10 @@ def reference_features(positions, cell, pbc, symbols, spec):
                 fc = 0.5 * (math.cos(math.pi * r / spec["rc_radial"]) + 1)
                 for t, (eta, mu) in enumerate(zip(spec["radial_etas"], spec["radial_shifts"])):
                     out[i, s * n_r + t] += math.exp(-eta * (r - mu) ** 2) * fc
+                n_o = len(spec["odd_etas"])
+                odd_col = n_s * n_r + len(pairs) * n_a + s * n_o
+                for t, (eta, mu) in enumerate(zip(spec["odd_etas"], spec["odd_shifts"])):
+                    out[i, odd_col + t] += v[2] / r * math.exp(-eta * (r - mu) ** 2) * fc
         ang = [x for x in neigh if x[2] < spec["rc_angular"]]
         for (s, v, r), (t, w, q) in itertools.combinations(ang, 2):
             cos = (v @ w) / (r * q)
@@ -65,7 +69,10 @@ def dense_jacobian(result, n_atoms, spec):
     for p, (i, j) in enumerate(zip(result.pair_i, result.pair_j)):
         sj = result.species[j]
         block = np.zeros((n_features(spec), 3))
-        block[sj * n_r:(sj + 1) * n_r] = result.radial_derivatives[p]
+        block[sj * n_r:(sj + 1) * n_r] = result.radial_derivatives[p, :n_r]
+        n_o = result.n_odd
+        odd_col = n_s * n_r + len(pairs) * n_a + sj * n_o
+        block[odd_col:odd_col + n_o] = result.radial_derivatives[p, n_r:]
         q = result.angular_slot[p]
         if q >= 0:
             for t in range(n_s):
@@ -82,6 +89,18 @@ def test_features_equal_plain_loop(backend, pbc):
     result = symmetry_functions(positions, cell, pbc, symbols, SPEC, backend=backend)
     expected = reference_features(positions, cell, pbc, symbols, SPEC)
     np.testing.assert_allclose(result.features, expected, rtol=1e-10, atol=1e-10)
+
+
+def test_odd_features_change_sign_under_the_mirror_and_the_rest_do_not():
+    positions, cell, pbc, symbols = small_system(pbc=(True, True, False))
+    mirror_cell = cell * np.array([1.0, 1.0, -1.0])
+    mirror = positions * np.array([1.0, 1.0, -1.0])
+    a = symmetry_functions(positions, cell, pbc, symbols, SPEC).features
+    b = symmetry_functions(mirror, mirror_cell, pbc, symbols, SPEC).features
+    n_even = n_features(SPEC) - 3 * len(SPEC["odd_etas"])
+    assert len(SPEC["odd_etas"]) == 4 and np.abs(a[:, n_even:]).max() > 0.1
+    np.testing.assert_allclose(b[:, :n_even], a[:, :n_even], atol=1e-12)
+    np.testing.assert_allclose(b[:, n_even:], -a[:, n_even:], atol=1e-12)
 
 
 def test_derivatives_equal_finite_differences(backend):

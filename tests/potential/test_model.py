@@ -13,7 +13,7 @@ from .conftest import small_spec
 
 def random_model(spec, seed=0, hidden=12):
     torch.manual_seed(seed)
-    model = FieldAwareBP(spec["species"], n_features(spec), hidden).double()
+    model = FieldAwareBP.from_spec(spec, hidden).double()
     with torch.no_grad():
         model.feature_mean.normal_(0, 0.3)
         model.feature_std.uniform_(0.5, 2.0)
@@ -76,3 +76,34 @@ def test_batched_structures_equal_single_ones(setup):
     one = run(model, spec, other, -0.3)
     assert both["energy"][1].item() == pytest.approx(one["energy"].item(), abs=1e-10)
     assert torch.allclose(both["forces"][len(atoms):], one["forces"], atol=1e-10)
+
+
+def test_mirror_with_reversed_field_leaves_the_energy_unchanged(setup):
+    # the physics: reflecting z and reversing Fz is a symmetry, so E(mirror R, −F) =
+    # E(R, F), μz flips sign, αzz does not, and the z forces flip
+    spec, atoms, model = setup
+    mirror = atoms.copy()
+    mirror.positions[:, 2] = 32.0 - mirror.positions[:, 2]
+    a, b = run(model, spec, atoms, 0.35), run(model, spec, mirror, -0.35)
+    assert b["energy"].item() == pytest.approx(a["energy"].item(), abs=1e-10)
+    assert b["dipole_z"].item() == pytest.approx(-a["dipole_z"].item(), abs=1e-10)
+    assert b["polarizability_zz"].item() == pytest.approx(a["polarizability_zz"].item(), abs=1e-10)
+    fa, fb = a["forces"].detach().numpy(), b["forces"].detach().numpy()
+    np.testing.assert_allclose(fb[:, :2], fa[:, :2], atol=1e-10)
+    np.testing.assert_allclose(fb[:, 2], -fa[:, 2], atol=1e-10)
+
+
+def test_a_bare_slab_can_polarize():
+    # top and bottom layers of a bare slab have the same invariant descriptors; only the
+    # odd features let their charge responses differ, with opposite signs
+    spec = small_spec()
+    slab = interface(n_water=0, layers=3, seed=0)
+    model = random_model(spec, seed=4)
+    out = run(model, spec, slab, 0.0)
+    # χ_i = dq_i/dF at F = 0, by the symmetric difference (the even η term cancels)
+    induced = (run(model, spec, slab, 0.1)["charges"]
+               - run(model, spec, slab, -0.1)["charges"]).detach().numpy() / 0.2
+    tags = slab.get_tags()
+    top, bottom = induced[tags == 1].mean(), induced[tags == 3].mean()
+    assert abs(top) > 1e-3 and top == pytest.approx(-bottom, rel=1e-8)
+    assert abs(out["polarizability_zz"].item()) > 1e-3
