@@ -106,24 +106,18 @@ def independent_structures(n: int, seed: int = 1000) -> list:
 
 
 def stark_structures(n: int, seed: int = 3000) -> list:
-    """``n`` structures for the field response of the pieces of an interface: a free H2O
-    molecule (random orientation, no cell), the bare slab, and OH*, H*, O* on the bare
-    slab (the systems of the Stark comparison, issue 5), each rattled (mass-scaled, as
+    """``n`` structures for the field response of the pieces of an interface: one H2O on
+    the slab (H2O*), the bare slab, and OH*, H*, O* on the bare slab (the systems of the
+    Stark comparison, issue 5), each rattled (mass-scaled, as
     :func:`independent_structures`) at a field from INDEPENDENT_FIELDS."""
-    from ase.build import molecule
-    from scipy.spatial.transform import Rotation
-
     rng = np.random.default_rng(seed)
-    kinds = ("H2O", "slab", "OH*", "H*", "O*")
+    kinds = {"H2O*": dict(n_water=1), "slab": dict(n_water=0),
+             "OH*": dict(n_water=0, adsorbates=("OH",)), "H*": dict(n_water=0, adsorbates=("H",)),
+             "O*": dict(n_water=0, adsorbates=("O",))}
     out = []
     for k in range(n):
-        kind = kinds[k % len(kinds)]
-        if kind == "H2O":
-            atoms = molecule("H2O")
-            atoms.positions = Rotation.random(random_state=seed + k).apply(atoms.positions)
-        else:
-            ads = () if kind == "slab" else (kind[:-1],)
-            atoms = interface(n_water=0, adsorbates=ads, field=0.0, seed=seed + k)
+        kind = list(kinds)[k % len(kinds)]
+        atoms = interface(**kinds[kind], field=0.0, seed=seed + k)
         field = float(rng.choice(INDEPENDENT_FIELDS))
         atoms.info["field"] = np.array([0.0, 0.0, field])
         amplitude = float(rng.choice(HYDROGEN_RATTLE))
