@@ -12,7 +12,8 @@ def _train(args) -> int:
     from mlpec_lab.potential.training import TrainingConfig
 
     cfg = TrainingConfig(hidden=args.hidden, epochs=args.epochs, patience=args.patience,
-                         lr=args.lr, weight_energy=args.weights[0], weight_forces=args.weights[1],
+                         lr=args.lr, weight_decay=args.weight_decay,
+                         weight_energy=args.weights[0], weight_forces=args.weights[1],
                          weight_dipole=args.weights[2], dtype=args.dtype, seed=args.seed,
                          max_force=args.max_force if args.max_force > 0 else None)
     spec = default_spec(rc_radial=args.rc_radial, rc_angular=args.rc_angular,
@@ -98,6 +99,8 @@ def register(sub) -> None:
     p.add_argument("--rc-radial", type=float, default=6.0, help="radial cutoff, Å")
     p.add_argument("--rc-angular", type=float, default=4.0, help="angular cutoff, Å")
     p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--weight-decay", type=float, default=0.0,
+                   help="AdamW weight decay of the network weights (0: plain Adam)")
     p.add_argument("--weights", type=float, nargs=3, default=(1.0, 1.0, 1.0),
                    metavar=("E", "F", "MU"), help="loss weights of energy, forces, μz")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")

@@ -32,6 +32,7 @@ class TrainingConfig:
     batch_size: int = 8
     lr: float = 3e-3
     lr_min: float = 1e-5
+    weight_decay: float = 0.0  # decoupled (AdamW) decay of the network weights, per step
     patience: int = 60
     weight_energy: float = 1.0
     weight_forces: float = 1.0
@@ -185,7 +186,7 @@ def train_member(samples, train_idx, val_idx, spec, cfg: TrainingConfig, member:
     train_idx = np.asarray(train_idx)
     boot = rng.choice(train_idx, len(train_idx), replace=True) if cfg.bootstrap else train_idx
     model = new_model([samples[i] for i in train_idx], spec, cfg.hidden, dtype, seed)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=cfg.patience // 4,
                                                        min_lr=cfg.lr_min)
     curve = {k: [] for k in ("train_loss", "val_loss", "val_energy_rmse", "val_force_rmse",
