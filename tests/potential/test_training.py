@@ -6,6 +6,7 @@ import torch
 
 from mlpec_lab.potential.committee import train_committee
 from mlpec_lab.potential.evaluation import evaluate
+from mlpec_lab.potential.model import FieldAwareBP
 from mlpec_lab.potential.modelfile import load_committee
 from mlpec_lab.potential.training import TrainingConfig, prepare, split_indices, train_member
 
@@ -25,10 +26,9 @@ def test_committee_learns_synthetic_reference_and_ranks_its_errors(synthetic_dat
     rng = np.random.default_rng(7)
     test = [synthetic_label(interface(n_water=2, layers=3, seed=100 + k), float(rng.uniform(-0.4, 0.4)))
             for k in range(6)]
-    untrained = [m.__class__(m.species, m.networks[0].layers[0].in_features, 16).double()
-                 for m in members]
+    untrained = [FieldAwareBP.from_spec(small_spec(), 16).double() for m in members]
     for u, m in zip(untrained, members):
-        u.load_state_dict({k: (v if "feature" in k or "offset" in k or "scale" in k else v * 0)
+        u.load_state_dict({k: (v if any(w in k for w in ("feature", "odd_std", "offset", "scale")) else v * 0)
                            for k, v in m.state_dict().items()})
     trained = evaluate(members, test, small_spec())
     baseline = evaluate(untrained, test, small_spec())  # offsets and normalisation only
