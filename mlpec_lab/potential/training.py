@@ -7,7 +7,10 @@ learning curve. Members train in parallel through the executor.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import os
+import warnings
 import time
 from pathlib import Path
 
@@ -174,6 +177,18 @@ def _evaluate_loss(model, samples, cfg, chunk=16):
     return total / n, np.sqrt(sq / n)
 
 
+def run_fingerprint(samples, train_idx, val_idx, spec, cfg, member) -> str:
+    """A hash of everything a checkpoint's resumption depends on: the labels, the split,
+    the descriptor spec, the settings and the member index."""
+    h = hashlib.sha256(json.dumps([spec, dataclasses.asdict(cfg), int(member),
+                                   np.asarray(train_idx).tolist(), np.asarray(val_idx).tolist()],
+                                  sort_keys=True).encode())
+    for s in samples:
+        h.update(np.float64(s.energy).tobytes())
+        h.update(np.ascontiguousarray(s.forces, np.float64).tobytes())
+    return h.hexdigest()
+
+
 def train_member(samples, train_idx, val_idx, spec, cfg: TrainingConfig, member: int,
                  checkpoint: Path, progress=None):
     """Train one committee member; resumes from ``checkpoint`` if it exists.
@@ -192,8 +207,13 @@ def train_member(samples, train_idx, val_idx, spec, cfg: TrainingConfig, member:
     curve = {k: [] for k in ("train_loss", "val_loss", "val_energy_rmse", "val_force_rmse",
                              "val_dipole_rmse", "lr", "seconds")}
     state = {"epoch": 0, "best_val": np.inf, "best_state": None, "since_best": 0}
-    if checkpoint.exists():
-        ck = torch.load(checkpoint, weights_only=True)
+    fingerprint = run_fingerprint(samples, train_idx, val_idx, spec, cfg, member)
+    ck = torch.load(checkpoint, weights_only=True) if checkpoint.exists() else None
+    if ck is not None and ck.get("fingerprint") != fingerprint:
+        warnings.warn(f"{checkpoint} is from a different run (data, spec or settings changed): "
+                      "starting this member afresh", stacklevel=2)
+        ck = None
+    if ck is not None:
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         sched.load_state_dict(ck["sched"])
@@ -223,7 +243,8 @@ def train_member(samples, train_idx, val_idx, spec, cfg: TrainingConfig, member:
             state["since_best"] += 1
         tmp = checkpoint.with_name(checkpoint.name + ".tmp")
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
-                    "curve": curve, "state": state, "rng": rng.bit_generator.state}, tmp)
+                    "curve": curve, "state": state, "rng": rng.bit_generator.state,
+                    "fingerprint": fingerprint}, tmp)
         os.replace(tmp, checkpoint)
         if progress is not None:
             progress(member, state["epoch"], rmse)

@@ -49,3 +49,16 @@ def test_interrupted_training_resumes_to_the_same_weights(synthetic_frames, tmp_
     assert len(curve["val_loss"]) == 4
     for (k, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
         assert torch.equal(a, b), k
+
+
+def test_a_checkpoint_from_another_run_is_not_resumed(synthetic_frames, tmp_path):
+    import pytest
+    spec = small_spec()
+    samples = prepare(synthetic_frames[:10], spec)
+    tr, va = split_indices(len(samples), 0.2, 0)
+    cfg = dataclasses.replace(CFG, epochs=2)
+    train_member(samples, tr, va, spec, cfg, 0, tmp_path / "m.ckpt")
+    other = dataclasses.replace(cfg, hidden=8)  # another architecture: its weights cannot load
+    with pytest.warns(UserWarning, match="different run"):
+        model, curve = train_member(samples, tr, va, spec, other, 0, tmp_path / "m.ckpt")
+    assert len(curve["val_loss"]) == 2 and model.hidden == 8
