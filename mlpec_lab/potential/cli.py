@@ -55,7 +55,9 @@ def _md(args) -> int:
     atoms = read(args.structure)
     if args.field is not None:
         atoms.info["field"] = np.array([0.0, 0.0, args.field])
-    atoms.calc = MLPotential(args.model, on_uncertainty="raise" if args.strict else "warn")
+    # quiet per step (a warning per step would bury the output); one summary at the end
+    atoms.calc = MLPotential(args.model, on_uncertainty="raise" if args.strict else "quiet")
+    flagged = 0
     times, energies, temperatures, deviations, closest = [], [], [], [], []
     symbols = atoms.get_chemical_symbols()
     try:
@@ -67,6 +69,7 @@ def _md(args) -> int:
             energies.append(frame.get_potential_energy() + atoms.get_kinetic_energy())
             temperatures.append(atoms.get_temperature())
             deviations.append(float(atoms.calc.results["max_force_deviation"]))
+            flagged += bool(atoms.calc.last_warning)
             closest.append(closest_pair(frame, symbols))
             frame.info["field"] = atoms.info.get("field", np.zeros(3))
             frame.info["md_step"] = step
@@ -82,7 +85,12 @@ def _md(args) -> int:
               **(energy_drift(times, energies, len(atoms)) if len(times) >= 3 else {}),
               "temperature_mean_K": float(np.mean(temperatures)),
               "max_force_deviation_max_eV_per_A": float(np.max(deviations)),
-              "closest_pair": min(closest, key=lambda c: c[1])}
+              "frames_flagged_by_committee": flagged,
+              "closest_pair": min(closest, key=lambda c: np.inf if c[1] is None else c[1])}
+    if flagged:
+        print(f"warning: the committee flagged {flagged} of {len(energies)} frames as outside its "
+              f"training data (max force deviation up to {np.max(deviations):.2f} eV/Å)",
+              file=sys.stderr)
     print(json.dumps(report))
     return 0
 

@@ -1,0 +1,43 @@
+"""The 20 ps NVE check of issue 4: the 3×3 cell with 16 H2O and NaCl at Fz = +0.3 V/Å.
+
+    OMP_NUM_THREADS=1 python data/model/make_nve_check.py [MODEL] [WORKDIR]
+
+1. Langevin MD at 330 K for 2 ps (0.5 fs steps, friction 0.02/fs) from
+   ``interface(n_water=16, ions="NaCl", field=0.3, seed=0)``;
+2. from its last frame, fresh Maxwell–Boltzmann velocities at 330 K and 20 ps of velocity
+   Verlet (NVE, 0.5 fs, 40 000 steps), frames every 50 fs.
+Both with the committee (``mlpec-lab md``); the NVE report (drift as a fitted slope,
+fluctuation, mean T, largest committee deviation, closest pair) goes to
+data/model/nve_20ps.json; the trajectories stay in WORKDIR (default out/nve).
+"""
+import contextlib
+import io
+import json
+import sys
+from pathlib import Path
+
+from ase.io import write
+
+from mlpec_lab.cli import main
+from mlpec_lab.paths import SHIPPED_MODEL
+from mlpec_lab.systems import interface
+
+if __name__ == "__main__":
+    model = sys.argv[1] if len(sys.argv) > 1 else str(SHIPPED_MODEL)
+    work = Path(sys.argv[2] if len(sys.argv) > 2 else "out/nve")
+    work.mkdir(parents=True, exist_ok=True)
+    write(work / "start.extxyz", interface(n_water=16, ions="NaCl", field=0.3, seed=0))
+    for name in ("equilibration.extxyz", "nve.extxyz"):
+        (work / name).unlink(missing_ok=True)
+    common = ["--temperature", "330", "--timestep", "0.5", "--seed", "1"]
+    assert main(["md", model, str(work / "start.extxyz"), "--steps", "4000", "--every", "4000",
+                 "--out", str(work / "equilibration.extxyz"), *common]) == 0
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = main(["md", model, str(work / "equilibration.extxyz"), "--nve", "--steps", "40000",
+                     "--every", "100", "--out", str(work / "nve.extxyz"), *common])
+    report = json.loads(buffer.getvalue().strip().splitlines()[-1]) if code == 0 else {"exit_code": code}
+    report.update(model=model, system="interface(n_water=16, ions='NaCl', field=0.3, seed=0)",
+                  equilibration="Langevin 330 K, 2 ps", command="python data/model/make_nve_check.py")
+    Path("data/model/nve_20ps.json").write_text(json.dumps(report, indent=1))
+    print(json.dumps(report, indent=1))
