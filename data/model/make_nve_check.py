@@ -2,7 +2,7 @@
 
     OMP_NUM_THREADS=1 python data/model/make_nve_check.py [MODEL] [WORKDIR]
 
-1. Langevin MD at 330 K for 2 ps (0.5 fs steps, friction 0.02/fs) from
+1. Langevin MD at 330 K for 5 ps (0.5 fs steps, friction 0.02/fs) from
    ``interface(n_water=16, ions="NaCl", field=0.3, seed=0)``;
 2. from its last frame, fresh Maxwell–Boltzmann velocities at 330 K and 20 ps of velocity
    Verlet (NVE, 0.5 fs, 40 000 steps), frames every 50 fs.
@@ -30,14 +30,14 @@ if __name__ == "__main__":
     for name in ("equilibration.extxyz", "nve.extxyz"):
         (work / name).unlink(missing_ok=True)
     common = ["--temperature", "330", "--timestep", "0.5", "--seed", "1"]
-    assert main(["md", model, str(work / "start.extxyz"), "--steps", "4000", "--every", "4000",
+    assert main(["md", model, str(work / "start.extxyz"), "--steps", "10000", "--every", "10000",
                  "--out", str(work / "equilibration.extxyz"), *common]) == 0
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         code = main(["md", model, str(work / "equilibration.extxyz"), "--nve", "--steps", "40000",
                      "--every", "100", "--out", str(work / "nve.extxyz"), *common])
-    report = json.loads(buffer.getvalue().strip().splitlines()[-1]) if code == 0 else {"exit_code": code}
-    report.update(model=model, system="interface(n_water=16, ions='NaCl', field=0.3, seed=0)",
-                  equilibration="Langevin 330 K, 2 ps", command="python data/model/make_nve_check.py")
+    report = json.loads(buffer.getvalue().strip().splitlines()[-1])  # written even if MD stopped
+    report.update(exit_code=code, model=model, system="interface(n_water=16, ions='NaCl', field=0.3, seed=0)",
+                  equilibration="Langevin 330 K, 5 ps", command="python data/model/make_nve_check.py")
     Path("data/model/nve_20ps.json").write_text(json.dumps(report, indent=1))
     print(json.dumps(report, indent=1))

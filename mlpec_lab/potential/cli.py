@@ -79,20 +79,23 @@ def _md(args) -> int:
         if args.out and stop.last_good is not None:
             append_frames(args.out + ".last_good.extxyz", [stop.last_good])
         print(f"MD stopped: {stop}", file=sys.stderr)
-        return 3
+        stopped = {"stopped": str(stop), "stopped_at_step": stop.step}
+    else:
+        stopped = {}
     report = {"steps": args.steps, "frames": len(energies), "n_atoms": len(atoms),
-              "ensemble": "NVE" if args.nve else "Langevin",
+              "ensemble": "NVE" if args.nve else "Langevin", **stopped,
               **(energy_drift(times, energies, len(atoms)) if len(times) >= 3 else {}),
-              "temperature_mean_K": float(np.mean(temperatures)),
-              "max_force_deviation_max_eV_per_A": float(np.max(deviations)),
+              "temperature_mean_K": float(np.mean(temperatures)) if temperatures else None,
+              "max_force_deviation_max_eV_per_A": float(np.max(deviations)) if deviations else None,
               "frames_flagged_by_committee": flagged,
-              "closest_pair": min(closest, key=lambda c: np.inf if c[1] is None else c[1])}
+              "closest_pair": min(closest, key=lambda c: np.inf if c[1] is None else c[1])
+              if closest else None}
     if flagged:
         print(f"warning: the committee flagged {flagged} of {len(energies)} frames as outside its "
               f"training data (max force deviation up to {np.max(deviations):.2f} eV/Å)",
               file=sys.stderr)
     print(json.dumps(report))
-    return 0
+    return 3 if stopped else 0
 
 
 def register(sub) -> None:
