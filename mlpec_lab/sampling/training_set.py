@@ -85,6 +85,16 @@ INDEPENDENT_FIELDS = tuple(np.round(np.linspace(-0.5, 0.5, 9), 3))  # step 0.125
 HYDROGEN_RATTLE = (0.03, 0.06, 0.1)  # Å; heavier atoms get sqrt(m_H/m) of it
 
 
+def mass_scaled_rattle(atoms, rng) -> float:
+    """Displace the mobile (non-Pt) atoms in place by N(0, σ_i²) per component, σ_i =
+    a·sqrt(m_H/m_i) with a drawn from HYDROGEN_RATTLE; returns a (Å)."""
+    amplitude = float(rng.choice(HYDROGEN_RATTLE))
+    mobile = atoms.numbers != 78
+    sigma = amplitude * np.sqrt(1.008 / atoms.get_masses()[mobile, None])
+    atoms.positions[mobile] += rng.normal(size=(mobile.sum(), 3)) * sigma
+    return amplitude
+
+
 def independent_structures(n: int, seed: int = 1000) -> list:
     """``n`` independently built interfaces (composition, field and build seed drawn per
     structure), each with its mobile atoms displaced by a mass-scaled Gaussian
@@ -96,11 +106,7 @@ def independent_structures(n: int, seed: int = 1000) -> list:
         comp = INDEPENDENT_COMPOSITIONS[rng.integers(len(INDEPENDENT_COMPOSITIONS))]
         field = float(rng.choice(INDEPENDENT_FIELDS))
         atoms = interface(**comp, field=field, seed=seed + k)
-        amplitude = float(rng.choice(HYDROGEN_RATTLE))
-        mobile = atoms.numbers != 78
-        sigma = amplitude * np.sqrt(1.008 / atoms.get_masses()[mobile, None])
-        atoms.positions[mobile] += rng.normal(size=(mobile.sum(), 3)) * sigma
-        atoms.info.update(rattle=amplitude, build_seed=seed + k)
+        atoms.info.update(rattle=mass_scaled_rattle(atoms, rng), build_seed=seed + k)
         out.append(atoms)
     return out
 
@@ -120,11 +126,8 @@ def stark_structures(n: int, seed: int = 3000) -> list:
         atoms = interface(**kinds[kind], field=0.0, seed=seed + k)
         field = float(rng.choice(INDEPENDENT_FIELDS))
         atoms.info["field"] = np.array([0.0, 0.0, field])
-        amplitude = float(rng.choice(HYDROGEN_RATTLE))
-        mobile = atoms.numbers != 78
-        sigma = amplitude * np.sqrt(1.008 / atoms.get_masses()[mobile, None])
-        atoms.positions[mobile] += rng.normal(size=(mobile.sum(), 3)) * sigma
-        atoms.info.update(rattle=amplitude, build_seed=seed + k, trajectory=f"stark_{kind}")
+        atoms.info.update(rattle=mass_scaled_rattle(atoms, rng), build_seed=seed + k,
+                          trajectory=f"stark_{kind}")
         out.append(atoms)
     return out
 
