@@ -36,3 +36,19 @@ def test_train_evaluate_md(synthetic_dataset, tmp_path, capsys):
     assert report["duration_ps"] == pytest.approx(0.003)
     pair, distance = report["closest_pair"]
     assert pair == "H-O" and 0.8 < distance < 1.2  # the O–H bond of a water
+
+
+def test_md_that_stops_still_reports(synthetic_dataset, tmp_path, capsys):
+    model = tmp_path / "m.pt"
+    assert main(["train", str(synthetic_dataset), "--out", str(model), "--members", "2",
+                 "--epochs", "1", "--hidden", "8"]) == 0
+    atoms = interface(n_water=2, layers=3, seed=1)
+    atoms.positions[-1, 2] = 32.5  # outside the protocol's window from the start
+    write(tmp_path / "out.extxyz", atoms)
+    capsys.readouterr()
+    code = main(["md", str(model), str(tmp_path / "out.extxyz"), "--steps", "4", "--every", "1"])
+    captured = capsys.readouterr()
+    report = json.loads(captured.out.strip().splitlines()[-1])
+    assert code == 3 and "MD stopped" in captured.err
+    assert "left the window" in report["stopped"] and report["stopped_at_step"] == 0
+    assert report["frames"] == 0 and report["temperature_mean_K"] is None
