@@ -102,7 +102,7 @@ class MLPotential(Calculator):
         forces = out["forces"].mean(0)
         deviations = np.sqrt(((out["forces"] - forces) ** 2).sum(-1).mean(0))
         if self.payload.get("core_radii") is not None:  # the same for every member
-            core_energy, core_forces = core_repulsion(atoms, self.species, self.payload["core_radii"])
+            core_energy, core_forces = core_repulsion(atoms, sf.species, self.payload["core_radii"])
             out["energy"] = out["energy"] + core_energy
             forces = forces + core_forces
         energy = float(out["energy"].mean())

@@ -77,5 +77,5 @@ def train_committee(paths, out, n_members: int = 4, cfg: TrainingConfig | None =
     }
     save_committee(out, members, spec, (float(fields.min()), float(fields.max())),
                    json.loads(json.dumps(training)), force_deviation_threshold,
-                   core_radii=core_radii(frames, spec["species"]))
+                   core_radii=core_radii(frames, spec))
     return training

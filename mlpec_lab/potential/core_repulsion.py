@@ -18,6 +18,7 @@ import numpy as np
 from ase.data import atomic_numbers, covalent_radii
 
 from mlpec_lab.kernels.neighbor_list import neighbor_list
+from mlpec_lab.kernels.symmetry_functions import species_indices
 
 COULOMB = 14.399645  # e²/(4πε0), eV·Å
 _ZBL_C = np.array([0.18175, 0.50986, 0.28022, 0.02817])
@@ -41,18 +42,19 @@ def zbl(r, z1, z2):
     return k * phi / r, k * (dphi / r - phi / r**2)
 
 
-def core_radii(frames, species) -> np.ndarray:
-    """(S, S) core radii (Å): per species pair, the shortest distance in ``frames``;
-    pairs never closer than SEARCH_CUTOFF get UNSEEN_FRACTION × (sum of covalent radii)."""
+def core_radii(frames, spec) -> np.ndarray:
+    """(S, S) core radii (Å) for the species of descriptor ``spec``: per species pair, the
+    shortest distance in ``frames``; pairs never closer than SEARCH_CUTOFF get
+    UNSEEN_FRACTION × (sum of covalent radii)."""
+    species = spec["species"]
     s = len(species)
-    index = {el: k for k, el in enumerate(species)}
     radii = np.full((s, s), np.inf)
     for atoms in frames:
         nl = neighbor_list(atoms.positions, atoms.cell.array, atoms.pbc, SEARCH_CUTOFF,
                            full_list=False)
         if len(nl.i) == 0:
             continue
-        sp = np.array([index[el] for el in atoms.get_chemical_symbols()])
+        sp = species_indices(spec, atoms.get_chemical_symbols())
         np.minimum.at(radii, (sp[nl.i], sp[nl.j]), nl.distances)
     radii = np.minimum(radii, radii.T)
     z = np.array([atomic_numbers[el] for el in species])
@@ -61,11 +63,12 @@ def core_radii(frames, species) -> np.ndarray:
 
 
 def core_repulsion(atoms, species, radii) -> tuple[float, np.ndarray]:
-    """Energy (eV) and forces (n, 3) eV/Å of the core term for ``atoms``."""
+    """Energy (eV) and forces (n, 3) eV/Å of the core term for ``atoms``; ``species``: the
+    index of each atom in the spec's species (``species_indices``, or the ``species`` of a
+    ``symmetry_functions`` result, which the calculator already has)."""
     radii = np.asarray(radii, float)
     forces = np.zeros((len(atoms), 3))
-    index = {el: k for k, el in enumerate(species)}
-    sp = np.array([index[el] for el in atoms.get_chemical_symbols()])
+    sp = np.asarray(species)
     nl = neighbor_list(atoms.positions, atoms.cell.array, atoms.pbc, float(radii.max()),
                        full_list=False)
     rc = radii[sp[nl.i], sp[nl.j]]

@@ -37,7 +37,7 @@ def predictions(members, frames, spec, core_radii=None) -> xr.Dataset:
     samples = prepare(frames, spec)
     e, mu, f = committee_predict(members, samples)
     if core_radii is not None:
-        cores = [core_repulsion(a, spec["species"], core_radii) for a in frames]
+        cores = [core_repulsion(a, s.desc.species, core_radii) for a, s in zip(frames, samples)]
         e = e + np.array([c[0] for c in cores])[None, :]
         f = f + np.concatenate([c[1] for c in cores])[None]
     n_atoms = np.array([len(s.symbols) for s in samples])

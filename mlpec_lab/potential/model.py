@@ -33,8 +33,7 @@ from torch import nn
 
 from mlpec_lab.potential.descriptors import Batch, contract_forces
 
-OUTPUTS = ("energy", "charge", "charge_response", "charge_response2")
-#: scale of each raw network output: eV, e, e·Å/V, e·Å²/V²
+#: scale of the atomic outputs (e_i, q~_i, χ~_i, η~_i): eV, e, e·Å/V, e·Å²/V²
 OUTPUT_SCALES = (1.0, 0.3, 0.1, 0.1)
 
 

@@ -2,7 +2,7 @@
 
 Layout (plain types and tensors only, so ``torch.load(weights_only=True)`` reads it)::
 
-    {"format": "mlpec-lab/field-aware-bp", "version": 2,
+    {"format": "mlpec-lab/field-aware-bp", "version": 3,
      "spec": descriptor spec dict, "species": [...], "hidden": int,
      "members": [state_dict, ...], "field_range": [Fmin, Fmax] (V/Å),
      "force_deviation_threshold": eV/Å, "training": {provenance},

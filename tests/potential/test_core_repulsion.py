@@ -4,10 +4,15 @@ import numpy as np
 import pytest
 from ase import Atoms
 
+from mlpec_lab.kernels.symmetry_functions import species_indices
 from mlpec_lab.potential.core_repulsion import core_radii, core_repulsion, zbl
 from mlpec_lab.systems import interface
 
-SPECIES = ("H", "O", "Na", "Cl", "Pt")
+SPEC = {"species": ["H", "O", "Na", "Cl", "Pt"]}
+
+
+def index(atoms):
+    return species_indices(SPEC, atoms.get_chemical_symbols())
 
 
 def test_zbl_matches_the_universal_formula_for_h2():
@@ -28,7 +33,7 @@ def test_forces_are_minus_the_energy_gradient():
     radii = np.full((5, 5), 2.6)  # many pairs inside, including across the periodic cell
     rng = np.random.default_rng(0)
     atoms.positions[atoms.numbers != 78] += rng.normal(scale=0.15, size=((atoms.numbers != 78).sum(), 3))
-    energy, forces = core_repulsion(atoms, SPECIES, radii)
+    energy, forces = core_repulsion(atoms, index(atoms), radii)
     assert energy > 0
     h = 1e-5
     for i in rng.choice(len(atoms), 8, replace=False):
@@ -36,25 +41,25 @@ def test_forces_are_minus_the_energy_gradient():
             plus, minus = atoms.copy(), atoms.copy()
             plus.positions[i, c] += h
             minus.positions[i, c] -= h
-            fd = -(core_repulsion(plus, SPECIES, radii)[0] - core_repulsion(minus, SPECIES, radii)[0]) / (2 * h)
+            fd = -(core_repulsion(plus, index(plus), radii)[0] - core_repulsion(minus, index(minus), radii)[0]) / (2 * h)
             assert forces[i, c] == pytest.approx(fd, abs=1e-6, rel=1e-6)
 
 
 def test_radii_from_the_training_set_leave_every_training_structure_untouched():
     frames = [interface(n_water=6, ions="NaCl", seed=s) for s in range(3)]
-    radii = core_radii(frames, SPECIES)
+    radii = core_radii(frames, SPEC)
     assert radii[0, 1] == pytest.approx(radii[1, 0]) and radii[0, 1] < 1.1  # O–H bond
     for atoms in frames:
-        energy, forces = core_repulsion(atoms, SPECIES, radii)
+        energy, forces = core_repulsion(atoms, index(atoms), radii)
         assert energy == 0.0 and not forces.any()
     # a pair never seen closer than the search cutoff gets the covalent-radius default
-    assert core_radii([Atoms("H2", [(0, 0, 0), (0, 0, 5)])], ("H",))[0, 0] == pytest.approx(0.8 * 2 * 0.31)
+    assert core_radii([Atoms("H2", [(0, 0, 0), (0, 0, 5)])], {"species": ["H"]})[0, 0] == pytest.approx(0.8 * 2 * 0.31)
 
 
 def test_it_pushes_a_too_close_pair_apart():
     radii = np.full((5, 5), 1.4)
     atoms = Atoms("H2", [(0, 0, 0), (0, 0, 0.3)], cell=[10, 10, 10])
-    energy, forces = core_repulsion(atoms, SPECIES, radii)
+    energy, forces = core_repulsion(atoms, index(atoms), radii)
     assert energy > 10  # eV: far above any thermal energy
     assert forces[0, 2] < 0 < forces[1, 2]
 
@@ -78,7 +83,7 @@ def test_the_calculator_adds_the_core_term_stored_in_the_model_file(tmp_path):
         a = atoms.copy()
         a.calc = MLPotential(str(tmp_path / f"{name}.pt"), on_uncertainty="quiet")
         results[name] = (a.get_potential_energy(), a.get_forces())
-    e_core, f_core = core_repulsion(atoms, spec["species"], radii)
+    e_core, f_core = core_repulsion(atoms, species_indices(spec, atoms.get_chemical_symbols()), radii)
     assert e_core > 0
     assert results["core"][0] - results["bare"][0] == pytest.approx(e_core, rel=1e-9)
     np.testing.assert_allclose(results["core"][1] - results["bare"][1], f_core, atol=1e-9)
