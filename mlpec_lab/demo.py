@@ -41,10 +41,13 @@ def _potential(out: Path, quick: bool) -> list[Path]:
     import xarray as xr
 
     from mlpec_lab.datasets import read_dataset
-    from mlpec_lab.figures import learning_curves_plot, parity_plots, uncertainty_plot
+    from mlpec_lab.figures import (exploration_plot, learning_curves_plot, parity_plots,
+                                   uncertainty_plot)
     from mlpec_lab.paths import DATA_DIR, SHIPPED_MODEL
     from mlpec_lab.potential.evaluation import predictions
     from mlpec_lab.potential.modelfile import load_committee
+    from mlpec_lab.sampling.exploration import explore, select_uncertain
+    from mlpec_lab.systems import interface
 
     written = []
     members, payload = load_committee(SHIPPED_MODEL)
@@ -54,6 +57,10 @@ def _potential(out: Path, quick: bool) -> list[Path]:
     _save(uncertainty_plot(pred), out / "potential_uncertainty.png", written)
     with xr.open_dataset(str(SHIPPED_MODEL) + ".curves.nc") as curves:
         _save(learning_curves_plot(curves.load()), out / "potential_learning_curves.png", written)
+    start = interface(n_water=12, ions="NaCl", field=-0.25, seed=11)  # as notebook 02
+    frames = explore(start, (members, payload), 60 if quick else 1000, every=10)
+    picks = select_uncertain(frames[1:], 6, 0.15, 3.0, min_separation=3)
+    _save(exploration_plot(frames, picks, 0.15, 3.0), out / "potential_exploration.png", written)
     return written
 
 

@@ -320,6 +320,34 @@ def learning_curves_plot(curves):
     return fig
 
 
+def exploration_plot(frames, picks=(), low=None, high=None):
+    """Committee max force deviation σ (``info["max_force_deviation"]``, eV/Å) against MD
+    step along exploration runs (one line per ``info["trajectory"]``), the trust window
+    [low, high) shaded and the picked frames marked."""
+    import numpy as np
+
+    fig, axes = _figure(1, 1, figsize=(6.0, 3.2))
+    ax = axes[0, 0]
+    runs = {}
+    for a in frames:
+        runs.setdefault(a.info.get("trajectory", "exploration"), []).append(a)
+    for name, run in runs.items():
+        ax.plot([a.info["md_step"] for a in run], [a.info["max_force_deviation"] for a in run],
+                lw=0.8, label=name)
+    if picks:
+        ax.scatter([a.info["md_step"] for a in picks], [a.info["max_force_deviation"] for a in picks],
+                   color="tab:red", zorder=3, s=18, label=f"picked ({len(picks)})")
+    if low is not None and high is not None:
+        ax.axhspan(low, high, color="tab:green", alpha=0.12, label="trust window")
+    sigma = np.array([a.info["max_force_deviation"] for a in frames], float)
+    if len(sigma) and sigma.min() > 0:
+        ax.set_yscale("log")
+    ax.set_xlabel("MD step")
+    ax.set_ylabel("max σ_F (eV/Å)")
+    ax.legend(fontsize=7)
+    return fig
+
+
 # --- battery hybrid (issue 8) ---------------------------------------------------------
 def battery_voltage_plot(result):
     """Terminal voltage of SPMe, the hybrid (±2σ committee band) and DFN, and the

@@ -1,4 +1,4 @@
-"""``mlpec-lab train | evaluate | md``: the ML potential from the command line."""
+"""``mlpec-lab train | evaluate | md | explore``: the ML potential from the command line."""
 from __future__ import annotations
 
 import json
@@ -64,7 +64,7 @@ def _md(args) -> int:
         for step, frame in run_md(atoms, args.steps, timestep=args.timestep,
                                   temperature=args.temperature,
                                   friction=None if args.nve else args.friction,
-                                  seed=args.seed, every=args.every):
+                                  seed=args.seed, every=args.every, wall_z=args.wall):
             times.append(step * args.timestep)
             energies.append(frame.get_potential_energy() + atoms.get_kinetic_energy())
             temperatures.append(atoms.get_temperature())
@@ -83,7 +83,7 @@ def _md(args) -> int:
     else:
         stopped = {}
     report = {"steps": args.steps, "frames": len(energies), "n_atoms": len(atoms),
-              "ensemble": "NVE" if args.nve else "Langevin", **stopped,
+              "ensemble": "NVE" if args.nve else "Langevin", "wall_z_A": args.wall, **stopped,
               **(energy_drift(times, energies, len(atoms)) if len(times) >= 3 else {}),
               "temperature_mean_K": float(np.mean(temperatures)) if temperatures else None,
               "max_force_deviation_max_eV_per_A": float(np.max(deviations)) if deviations else None,
@@ -98,7 +98,32 @@ def _md(args) -> int:
     return 3 if stopped else 0
 
 
+def _explore(args) -> int:
+    import numpy as np
+    from ase.io import read
+
+    from mlpec_lab.datasets import append_frames
+    from mlpec_lab.sampling.exploration import explore, select_uncertain
+
+    atoms = read(args.structure)
+    frames = explore(atoms, args.model, args.steps, field=args.field, temperature=args.temperature,
+                     every=args.every, seed=args.seed)
+    picks = select_uncertain(frames[1:], args.picks, args.low, args.high,
+                             min_separation=args.min_separation)
+    if picks:
+        append_frames(args.out, picks)
+    sigma = [a.info["max_force_deviation"] for a in frames]
+    print(json.dumps({"frames": len(frames), "steps_requested": args.steps,
+                      "max_force_deviation_max_eV_per_A": float(np.max(sigma)),
+                      "max_force_deviation_median_eV_per_A": float(np.median(sigma)),
+                      "in_window": int(sum(args.low <= s < args.high for s in sigma[1:])),
+                      "picked": len(picks), "out": args.out if picks else None}))
+    return 0
+
+
 def register(sub) -> None:
+    from mlpec_lab.sampling.md import DEFAULT_WALL_Z
+
     p = sub.add_parser("train", help="train a committee on labelled extxyz datasets")
     p.add_argument("data", nargs="+", help="labelled extxyz files")
     p.add_argument("--out", required=True, help="model file to write")
@@ -140,6 +165,27 @@ def register(sub) -> None:
     p.add_argument("--every", type=int, default=10, help="write a frame every N steps")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="extxyz trajectory (appended)")
+    p.add_argument("--wall", type=float, nargs="?", const=DEFAULT_WALL_Z, default=None,
+                   help="harmonic wall (5 eV/Å²) above which no mobile atom goes, z in Å "
+                        f"(bare --wall: {DEFAULT_WALL_Z:g} Å, the protocol's vacuum kept empty)")
     p.add_argument("--strict", action="store_true",
                    help="stop when the committee disagrees beyond the model's threshold")
     p.set_defaults(func=_md)
+
+    p = sub.add_parser("explore", help="active learning: committee MD, pick the frames it disagrees on",
+                       description="Langevin MD with the committee; the recorded frames whose max "
+                       "committee force deviation lies in [LOW, HIGH) eV/Å are appended to OUT, "
+                       "most uncertain first, for `mlpec-lab label OUT LABELLED`.")
+    p.add_argument("model")
+    p.add_argument("structure", help="any ASE-readable starting structure")
+    p.add_argument("--out", required=True, help="extxyz file the picks are appended to")
+    p.add_argument("--steps", type=int, default=2000, help="MD steps (0.5 fs)")
+    p.add_argument("--every", type=int, default=20, help="record a frame every N steps")
+    p.add_argument("--field", type=float, default=None, help="Fz, V/Å (default: the structure's)")
+    p.add_argument("--temperature", type=float, default=330.0, help="K")
+    p.add_argument("--low", type=float, default=0.15, help="trust window, eV/Å")
+    p.add_argument("--high", type=float, default=3.0, help="trust window, eV/Å")
+    p.add_argument("--picks", type=int, default=6, help="frames to pick at most")
+    p.add_argument("--min-separation", type=int, default=3, help="recorded frames between picks")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_explore)

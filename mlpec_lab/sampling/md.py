@@ -2,17 +2,27 @@
 
 A run stops (``MDStopped``) with the last good frame kept when the energy or forces are
 not finite, a force exceeds ``max_force``, or an atom leaves the protocol's z-window.
+
+An optional wall keeps molecules out of the vacuum above the film: far out in a strong
+field the reference itself becomes unphysical (GFN1-xTB at Fz = +0.3 V/Å puts +0.39 e on
+a water molecule 24 Å above the metal: field ionisation across the vacuum), and the
+training set has no atom there. Without a wall a molecule that evaporates keeps gaining
+energy from the field. The wall is part of the potential energy, so NVE still conserves.
 """
 from __future__ import annotations
 
 import numpy as np
 from ase import units
 from ase.calculators.singlepoint import SinglePointCalculator
+from ase.constraints import FixAtoms, Hookean
 from ase.md.langevin import Langevin
 from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
 from ase.md.verlet import VelocityVerlet
 
-from mlpec_lab.systems import LZ
+from mlpec_lab.systems import LZ, MIN_VACUUM
+
+#: default wall height, Å: the protocol keeps MIN_VACUUM of empty cell above the film
+DEFAULT_WALL_Z = LZ - MIN_VACUUM
 
 
 class MDStopped(RuntimeError):
@@ -39,15 +49,42 @@ def _check(atoms, max_force: float, step: int):
     return None
 
 
+def wall_constraints(atoms, z_wall: float, spring: float = 5.0) -> list:
+    """Harmonic walls (ASE ``Hookean`` planes) on every atom not held by ``FixAtoms``:
+    above ``z_wall`` (Å) an atom feels ½ k (z − z_wall)², k = ``spring`` eV/Å²."""
+    if not 0.0 < z_wall <= atoms.cell[2, 2] and atoms.cell[2, 2] > 0:
+        raise ValueError(f"the wall at z = {z_wall} Å is outside the cell (0, {atoms.cell[2, 2]:.1f}] Å")
+    if spring <= 0:
+        raise ValueError(f"the wall's spring constant must be positive, got {spring} eV/Å²")
+    high = np.flatnonzero(atoms.positions[:, 2] > z_wall)
+    if len(high):
+        raise ValueError(f"{len(high)} atoms already sit above the wall at z = {z_wall} Å "
+                         f"(highest at {atoms.positions[:, 2].max():.1f} Å)")
+    fixed = {int(i) for c in atoms.constraints if isinstance(c, FixAtoms) for i in c.index}
+    return [Hookean(int(i), (0.0, 0.0, 1.0, -z_wall), spring)
+            for i in range(len(atoms)) if i not in fixed]
+
+
+def _without_walls(atoms):
+    atoms.set_constraint([c for c in atoms.constraints if not isinstance(c, Hookean)])
+    return atoms
+
+
 def run_md(atoms, steps: int, timestep: float = 0.5, temperature: float = 300.0,
            friction: float | None = 0.02, seed: int = 0, every: int = 1,
-           max_force: float = 50.0, init_velocities: bool = True, callback=None):
+           max_force: float = 50.0, init_velocities: bool = True, callback=None,
+           wall_z: float | None = None, wall_spring: float = 5.0):
     """Run MD on ``atoms`` (calculator attached) and yield ``(step, atoms.copy())``.
 
     timestep fs; temperature K; friction 1/fs for Langevin (None: NVE velocity
     Verlet); frames every ``every`` steps, step 0 included; ``callback(step, atoms)``
-    after each yielded frame. Raises MDStopped with the last good frame on blow-up.
+    after each yielded frame. wall_z: Å, a harmonic wall (``wall_spring`` eV/Å²) above
+    which no mobile atom goes (None: no wall); frame energies include it. Raises
+    MDStopped with the last good frame on blow-up.
     """
+    if wall_z is not None:
+        atoms.set_constraint(list(_without_walls(atoms).constraints)
+                             + wall_constraints(atoms, wall_z, wall_spring))
     rng = np.random.default_rng(seed)
     if init_velocities:
         MaxwellBoltzmannDistribution(atoms, temperature_K=temperature, rng=rng)
@@ -64,7 +101,7 @@ def run_md(atoms, steps: int, timestep: float = 0.5, temperature: float = 300.0,
         problem = _check(atoms, max_force, step)
         if problem:
             raise MDStopped(problem, last_good=last_good, step=step)
-        last_good = atoms.copy()
+        last_good = _without_walls(atoms.copy())
         last_good.calc = SinglePointCalculator(
             last_good, energy=atoms.get_potential_energy(), forces=atoms.get_forces())
         if step % every == 0:

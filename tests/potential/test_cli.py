@@ -52,3 +52,29 @@ def test_md_that_stops_still_reports(synthetic_dataset, tmp_path, capsys):
     assert code == 3 and "MD stopped" in captured.err
     assert "left the window" in report["stopped"] and report["stopped_at_step"] == 0
     assert report["frames"] == 0 and report["temperature_mean_K"] is None
+
+
+def test_explore_picks_by_the_trust_window_and_md_takes_a_wall(synthetic_dataset, tmp_path, capsys):
+    model = tmp_path / "m.pt"
+    assert main(["train", str(synthetic_dataset), "--out", str(model), "--members", "2",
+                 "--epochs", "1", "--hidden", "8"]) == 0
+    structure = tmp_path / "start.extxyz"
+    write(structure, interface(n_water=2, layers=3, seed=1, field=0.1))
+    picks = tmp_path / "picks.extxyz"
+    capsys.readouterr()
+    common = [str(model), str(structure), "--steps", "12", "--every", "2", "--out", str(picks)]
+    assert main(["explore", *common, "--low", "0", "--high", "1e9", "--picks", "2",
+                 "--min-separation", "2"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    frames = read_dataset(picks).frames
+    assert report["frames"] == 7 and report["picked"] == 2 == len(frames)
+    steps = sorted(f.info["md_step"] for f in frames)
+    assert 0 not in steps and steps[1] - steps[0] >= 4  # never the start; two records apart
+    assert all(f.info["max_force_deviation"] > 0 for f in frames)
+    # a window above every deviation picks nothing and writes nothing more
+    assert main(["explore", *common, "--low", "1e8", "--high", "1e9"]) == 0
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert report["picked"] == 0 and report["in_window"] == 0 and len(read_dataset(picks).frames) == 2
+    code = main(["md", str(model), str(structure), "--steps", "4", "--every", "2", "--wall"])
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert code == 0 and report["wall_z_A"] == 24.0
