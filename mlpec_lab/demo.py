@@ -73,6 +73,7 @@ def _double_layer(out: Path, quick: bool) -> list[Path]:
                                    potential_profile_plot)
     from mlpec_lab.paths import SHIPPED_MODEL
     from mlpec_lab.potential.calculator import ExtrapolationWarning
+    from mlpec_lab.sampling.md import DEFAULT_WALL_Z
     from mlpec_lab.systems import interface
 
     written = []
@@ -80,7 +81,8 @@ def _double_layer(out: Path, quick: bool) -> list[Path]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExtrapolationWarning)  # recorded per frame in the scan
         scan = field_scan(atoms, [-0.3, 0.0, 0.3], SHIPPED_MODEL, steps=60 if quick else 4000,
-                          every=5 if quick else 20, temperature=300, cache_dir=out / "field_scans")
+                          every=5 if quick else 20, temperature=300, cache_dir=out / "field_scans",
+                          wall_z=DEFAULT_WALL_Z)
     profiles = block_sem(analyse_scan(scan, block_results, function=density_profiles, n_blocks=4,
                                       species=["O", "H", "Na", "Cl"], bin_width=0.25))
     _save(density_profiles_plot(profiles, z_max=14), out / "double_layer_density.png", written)

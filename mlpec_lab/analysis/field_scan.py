@@ -68,7 +68,7 @@ def _run_field(job: dict) -> xr.Dataset:
     try:
         for step, frame in run_md(atoms, job["steps"], timestep=job["timestep"],
                                   temperature=job["temperature"], friction=job["friction"],
-                                  seed=job["seed"], every=job["every"]):
+                                  seed=job["seed"], every=job["every"], wall_z=job["wall_z"]):
             res = atoms.calc.results  # the live calculator: model charges and dipole
             steps.append(step)
             pos.append(frame.positions)
@@ -109,14 +109,16 @@ def _write(ds: xr.Dataset, path: Path) -> None:
 def field_scan(atoms: Atoms, fields, model, steps: int, *, timestep: float = 0.5,
                temperature: float = 300.0, friction: float | None = 0.02, seed: int = 0,
                every: int = 10, equilibration: float = 0.2, cache_dir=None,
-               model_id: str | None = None, executor=None, max_workers: int | None = None) -> xr.Dataset:
+               model_id: str | None = None, executor=None, max_workers: int | None = None,
+               wall_z: float | None = None) -> xr.Dataset:
     """MD of ``atoms`` at each Fz in ``fields`` (V/Å) with ``model`` ("oracle", a model
     file, or a picklable callable field → Calculator).
 
     steps: MD steps per field (timestep fs, temperature K, Langevin friction 1/fs, frames
     every ``every`` steps); equilibration: fraction of the steps discarded at the start
     (0 ≤ f < 1), or "auto" (module docstring); cache_dir: where trajectories are kept (None: no cache); executor,
-    max_workers: see :func:`mlpec_lab.executor.map_unordered`.
+    max_workers: see :func:`mlpec_lab.executor.map_unordered`; wall_z: Å, the vacuum wall
+    of :func:`mlpec_lab.sampling.md.run_md` (None: none).
     Returns a Dataset with dims (field, frame, atom, xyz): ``positions`` (Å), ``charges``
     (e; NaN if the calculator gives none), ``energy`` (eV), ``dipole_z`` (e·Å), ``cell``;
     attrs say the equilibration rule and which fields came from the cache.
@@ -141,7 +143,8 @@ def field_scan(atoms: Atoms, fields, model, steps: int, *, timestep: float = 0.5
     for fz in fields:
         key = json.dumps({"structure": base, "model": mid, "field": round(float(fz), 10),
                           "steps": int(steps), "timestep": timestep, "temperature": temperature,
-                          "friction": friction, "seed": seed, "every": int(every)}, sort_keys=True)
+                          "friction": friction, "seed": seed, "every": int(every),
+                          **({"wall_z": float(wall_z)} if wall_z is not None else {})}, sort_keys=True)
         path = None
         if cache_dir is not None:
             Path(cache_dir).mkdir(parents=True, exist_ok=True)
@@ -157,7 +160,7 @@ def field_scan(atoms: Atoms, fields, model, steps: int, *, timestep: float = 0.5
                 continue
         jobs.append({"atoms": clean, "field": float(fz), "model": model, "model_id": mid,
                      "steps": int(steps), "timestep": timestep, "temperature": temperature,
-                     "friction": friction, "seed": seed, "every": int(every)})
+                     "friction": friction, "seed": seed, "every": int(every), "wall_z": wall_z})
         paths.append(path)
     for i, ds in map_unordered(_run_field, jobs, executor=executor, max_workers=max_workers):
         if paths[i] is not None:

@@ -38,6 +38,16 @@ def test_second_call_is_served_from_the_cache(cell, tmp_path):
     calls = standins.FieldStandIn.calls
     field_scan(cell, [0.0], standins.make_standin, **{**kw, "seed": 2})
     assert standins.FieldStandIn.calls > calls
+    # a vacuum wall is another simulation: not served from the wall-less cache
+    calls = standins.FieldStandIn.calls
+    walled = field_scan(cell, [0.0], standins.make_standin, **{**kw, "wall_z": 24.0})
+    assert standins.FieldStandIn.calls > calls and list(walled.attrs["cached_fields"]) == []
+
+
+def test_the_wall_reaches_the_md(cell):
+    # a wall below the film is refused by the MD driver, so the scan did pass it on
+    with pytest.raises(ValueError, match="above the wall"):
+        field_scan(cell, [0.0], standins.make_standin, steps=4, every=2, wall_z=8.0)
 
 
 def test_scan_frames_feed_the_analyses(cell, tmp_path):
