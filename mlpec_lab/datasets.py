@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
+from ase.constraints import FixAtoms
 from ase.io import read as ase_read
 from ase.io import write as ase_write
 
@@ -67,6 +68,22 @@ def labelled(atoms: Atoms, energy: float, forces, dipole, field, **provenance) -
         out, energy=float(energy), forces=np.asarray(forces, float), dipole=np.asarray(dipole, float)
     )
     return out
+
+
+def known_forces(atoms: Atoms) -> np.ndarray:
+    """(n,) bool: which atoms' stored forces are oracle labels.
+
+    The first oracle-MD sets (``data/training/``, ``rev/``, and ``data/test/`` before its
+    relabelling) were written with ASE's ``FixAtoms`` constraint applied, which replaced
+    the forces on the fixed Pt atoms by exact zeros. A computed force is never exactly
+    zero, so an exact zero vector on a fixed atom means "not labelled", not "no force".
+    """
+    forces = np.asarray(atoms.calc.results["forces"], float)
+    fixed = np.zeros(len(atoms), bool)
+    for constraint in atoms.constraints:
+        if isinstance(constraint, FixAtoms):
+            fixed[constraint.index] = True
+    return ~(fixed & np.all(forces == 0.0, axis=1))
 
 
 def frame_text(atoms: Atoms) -> str:

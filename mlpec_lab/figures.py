@@ -266,8 +266,9 @@ def parity_plots(pred):
     _parity(axes[0, 0], e_true - shift, e_pred - shift, color="tab:blue")
     axes[0, 0].set_xlabel("oracle E/N − mean (eV/atom)")
     axes[0, 0].set_ylabel("model E/N − mean (eV/atom)")
-    for el in np.unique(pred.symbol.values):
-        mask = pred.symbol.values == el
+    known = pred.force_known.values.astype(bool)
+    for el in np.unique(pred.symbol.values[known]):
+        mask = known & (pred.symbol.values == el)
         _parity(axes[0, 1], pred.forces.values[mask].ravel(), pred.forces_pred.values[mask].ravel(),
                 color=ELEMENT_COLOURS.get(el), label=el)
     axes[0, 1].legend(fontsize=7, markerscale=2)
@@ -287,9 +288,11 @@ def uncertainty_plot(pred):
     from mlpec_lab.potential.evaluation import per_structure_max
 
     n = pred.sizes["structure"]
-    err = np.linalg.norm((pred.forces_pred - pred.forces).values, axis=1)
-    max_err = per_structure_max(err, pred.structure_index.values, n)
-    max_dev = per_structure_max(pred.force_deviation.values, pred.structure_index.values, n)
+    known = pred.force_known.values.astype(bool)  # atoms whose forces are labels
+    err = np.linalg.norm((pred.forces_pred - pred.forces).values, axis=1)[known]
+    index = pred.structure_index.values[known]
+    max_err = per_structure_max(err, index, n)
+    max_dev = per_structure_max(pred.force_deviation.values[known], index, n)
     fig, axes = _figure(1, 1, figsize=(4.2, 3.4))
     ax = axes[0, 0]
     names = pred.trajectory.values

@@ -31,7 +31,8 @@ def predictions(members, frames, spec, core_radii=None) -> xr.Dataset:
     Per structure (dim ``structure``): energy, energy_pred (committee mean, eV), energy_std
     (eV), n_atoms, dipole_z / dipole_z_pred (e·Å), field (V/Å), trajectory name. Per atom
     (dim ``atom``): symbol, structure index, forces / forces_pred (eV/Å, dim ``xyz``),
-    force_deviation (eV/Å: rms over members of the deviation from the mean).
+    force_known (the stored force is a label, ``datasets.known_forces``), force_deviation
+    (eV/Å: rms over members of the deviation from the mean).
     core_radii: the model file's, so that the core repulsion is included as in MD.
     """
     samples = prepare(frames, spec)
@@ -54,6 +55,7 @@ def predictions(members, frames, spec, core_radii=None) -> xr.Dataset:
          "structure_index": ("atom", np.repeat(np.arange(len(samples)), n_atoms)),
          "forces": (("atom", "xyz"), np.concatenate([s.forces for s in samples])),
          "forces_pred": (("atom", "xyz"), f_mean),
+         "force_known": ("atom", np.concatenate([s.force_known for s in samples])),
          "force_deviation": ("atom", np.sqrt(((f - f_mean) ** 2).sum(-1).mean(0)))},
         coords={"xyz": ["x", "y", "z"]},
         attrs={"energy_units": "eV", "force_units": "eV/Å", "dipole_units": "e·Å",
@@ -72,15 +74,19 @@ def metrics(pred: xr.Dataset) -> dict:
 
     energy_rmse (eV/atom), force_rmse (eV/Å) overall and per element, dipole_z_rmse and
     dipole_z_spread (e·Å), spearman_max_force (per-structure max force deviation vs max
-    force error), median of |error| / deviation (calibration).
+    force error), median of |error| / deviation (calibration). Forces count only where they
+    are labels (``force_known``); an element without any is left out of the per-element
+    RMSE and named in ``elements_without_force_labels``.
     """
     n = pred.sizes["structure"]
-    symbols = pred.symbol.values
-    comp = (pred.forces_pred - pred.forces).values
+    known = pred.force_known.values.astype(bool) if "force_known" in pred else np.ones(pred.sizes["atom"], bool)
+    symbols = pred.symbol.values[known]
+    comp = (pred.forces_pred - pred.forces).values[known]
     f_err = np.linalg.norm(comp, axis=1)
-    f_dev = pred.force_deviation.values
-    max_dev = per_structure_max(f_dev, pred.structure_index.values, n)
-    max_err = per_structure_max(f_err, pred.structure_index.values, n)
+    f_dev = pred.force_deviation.values[known]
+    index = pred.structure_index.values[known]
+    max_dev = per_structure_max(f_dev, index, n)
+    max_err = per_structure_max(f_err, index, n)
     mu_err = (pred.dipole_z_pred - pred.dipole_z).values
     out = {
         "n_structures": n,
@@ -90,6 +96,8 @@ def metrics(pred: xr.Dataset) -> dict:
         "force_rmse_eV_per_A": float(np.sqrt(np.mean(comp ** 2))),
         "force_rmse_per_element_eV_per_A": {
             str(el): float(np.sqrt(np.mean(comp[symbols == el] ** 2))) for el in sorted(set(symbols))},
+        "n_force_labels": int(known.sum()),
+        "elements_without_force_labels": sorted(set(pred.symbol.values) - set(symbols)),
         "dipole_z_rmse_eA": float(np.sqrt(np.mean(mu_err ** 2))),
         "dipole_z_spread_eA": float(pred.dipole_z.std()),
         "energy_std_mean_eV": float(pred.energy_std.mean()),

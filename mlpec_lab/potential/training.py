@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import xarray as xr
 
+from mlpec_lab.datasets import known_forces
 from mlpec_lab.kernels.symmetry_spec import n_even_features
 from mlpec_lab.potential.descriptors import describe, make_batch
 from mlpec_lab.potential.model import FieldAwareBP
@@ -57,6 +58,7 @@ class Sample:
     dipole_z: float
     field: float
     symbols: list
+    force_known: np.ndarray  # (n,) bool: forces that are labels (``datasets.known_forces``)
 
 
 def usable(frames, max_force):
@@ -65,7 +67,7 @@ def usable(frames, max_force):
     if max_force is None:
         return list(frames), 0
     keep = [a for a in frames
-            if np.abs(a.calc.results["forces"]).max() <= max_force]
+            if np.abs(a.calc.results["forces"][known_forces(a)]).max(initial=0.0) <= max_force]
     return keep, len(frames) - len(keep)
 
 
@@ -80,7 +82,7 @@ def prepare(frames, spec) -> list[Sample]:
         fz = field_vector(atoms)[2]
         out.append(Sample(describe(atoms, spec), float(res["energy"]), np.asarray(res["forces"]),
                           float(np.asarray(res["dipole"])[2]), float(fz),
-                          atoms.get_chemical_symbols()))
+                          atoms.get_chemical_symbols(), known_forces(atoms)))
     return out
 
 
@@ -146,7 +148,8 @@ def new_model(samples, spec, hidden, dtype, seed):
 def _targets(samples, dtype):
     return (torch.tensor([s.energy for s in samples], dtype=dtype),
             torch.from_numpy(np.concatenate([s.forces for s in samples])).to(dtype),
-            torch.tensor([s.dipole_z for s in samples], dtype=dtype))
+            torch.tensor([s.dipole_z for s in samples], dtype=dtype),
+            torch.from_numpy(np.concatenate([s.force_known for s in samples])))
 
 
 def batch_loss(model, samples, cfg: TrainingConfig, create_graph=True):
@@ -154,9 +157,9 @@ def batch_loss(model, samples, cfg: TrainingConfig, create_graph=True):
     dtype = DTYPES[cfg.dtype]
     batch = make_batch([s.desc for s in samples], [s.field for s in samples], dtype)
     pred = model(batch, forces=True, create_graph=create_graph)
-    energy, forces, dipole = _targets(samples, dtype)
+    energy, forces, dipole, known = _targets(samples, dtype)
     de = (pred["energy"] - energy) / batch.n_atoms.to(dtype)
-    df = pred["forces"] - forces
+    df = (pred["forces"] - forces)[known]  # forces that are labels only
     dm = pred["dipole_z"] - dipole
     loss = (cfg.weight_energy * (de / 1e-3).pow(2).mean()
             + cfg.weight_forces * (df / 0.05).pow(2).mean()
@@ -179,13 +182,16 @@ def _evaluate_loss(model, samples, cfg, chunk=16):
 
 def run_fingerprint(samples, train_idx, val_idx, spec, cfg, member) -> str:
     """A hash of everything a checkpoint's resumption depends on: the labels, the split,
-    the descriptor spec, the settings and the member index."""
-    h = hashlib.sha256(json.dumps([spec, dataclasses.asdict(cfg), int(member),
+    the descriptor spec, the settings (but the epoch budget: a longer run continues a
+    shorter one) and the member index."""
+    settings = {k: v for k, v in dataclasses.asdict(cfg).items() if k != "epochs"}
+    h = hashlib.sha256(json.dumps([spec, settings, int(member),
                                    np.asarray(train_idx).tolist(), np.asarray(val_idx).tolist()],
                                   sort_keys=True).encode())
     for s in samples:
         h.update(np.float64(s.energy).tobytes())
         h.update(np.ascontiguousarray(s.forces, np.float64).tobytes())
+        h.update(np.ascontiguousarray(s.force_known).tobytes())
     return h.hexdigest()
 
 

@@ -145,8 +145,8 @@ def sample_trajectory(traj: Trajectory) -> list:
         for step, frame in run_md(atoms, traj.steps, temperature=traj.temperature,
                                   seed=traj.seed, every=traj.every):
             field = atoms.info["field"]
-            frames.append(labelled(frame, frame.get_potential_energy(), frame.get_forces(),
-                                   atoms.calc.results["dipole"], field,
+            res = atoms.calc.results  # the oracle's own: forces on fixed atoms too
+            frames.append(labelled(frame, res["energy"], res["forces"], res["dipole"], field,
                                    config_id=config_id(frame, field), oracle=PROTOCOL,
                                    scf_rung=str(atoms.calc.scf_rung), trajectory=traj.name,
                                    md_step=step))

@@ -74,3 +74,27 @@ def test_config_id_depends_on_positions_and_field():
     assert a != config_id(w, 0.2)
     w.positions[0, 0] += 1e-3
     assert a != config_id(w, 0.1)
+
+
+def test_forces_zeroed_by_a_constraint_are_not_labels(tmp_path):
+    # the first oracle-MD sets were written with FixAtoms applied: exact zeros on the fixed
+    # atoms. After a write/read round trip those rows must read as "not labelled".
+    from ase.constraints import FixAtoms
+
+    from mlpec_lab.datasets import known_forces
+    from mlpec_lab.systems import interface
+
+    atoms = interface(n_water=1, layers=2, seed=0)  # the Pt layers are fixed
+    fixed = np.array([a.symbol == "Pt" for a in atoms])
+    assert isinstance(atoms.constraints[0], FixAtoms)
+    forces = np.random.default_rng(0).normal(size=(len(atoms), 3))
+    zeroed = forces.copy()
+    zeroed[fixed] = 0.0
+    zeroed[~fixed][0] = 0.0
+    mobile_zero = zeroed.copy()
+    mobile_zero[np.flatnonzero(~fixed)[0]] = 0.0  # a mobile atom's zero is still a label
+    frames = [labelled(atoms, -1.0, f, [0, 0, 0], [0, 0, 0]) for f in (forces, mobile_zero)]
+    write_dataset(tmp_path / "d.extxyz", frames)
+    real, legacy = read_dataset(tmp_path / "d.extxyz").frames
+    assert known_forces(real).all()
+    np.testing.assert_array_equal(known_forces(legacy), ~fixed)

@@ -1,7 +1,9 @@
 """Training learns a field-aware reference it can represent, and resumes exactly."""
 import dataclasses
+import warnings
 
 import numpy as np
+import pytest
 import torch
 
 from mlpec_lab.potential.committee import train_committee
@@ -45,7 +47,12 @@ def test_interrupted_training_resumes_to_the_same_weights(synthetic_frames, tmp_
     cfg = dataclasses.replace(CFG, epochs=4)
     straight, _ = train_member(samples, tr, va, spec, cfg, 0, tmp_path / "a.ckpt")
     train_member(samples, tr, va, spec, dataclasses.replace(cfg, epochs=2), 0, tmp_path / "b.ckpt")
-    resumed, curve = train_member(samples, tr, va, spec, cfg, 0, tmp_path / "b.ckpt")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a resumption, not a fresh start
+        epochs_run = []
+        resumed, curve = train_member(samples, tr, va, spec, cfg, 0, tmp_path / "b.ckpt",
+                                      progress=lambda m, epoch, rmse: epochs_run.append(epoch))
+    assert epochs_run == [3, 4]  # only the missing epochs ran
     assert len(curve["val_loss"]) == 4
     for (k, a), b in zip(straight.state_dict().items(), resumed.state_dict().values()):
         assert torch.equal(a, b), k
@@ -62,3 +69,29 @@ def test_a_checkpoint_from_another_run_is_not_resumed(synthetic_frames, tmp_path
     with pytest.warns(UserWarning, match="different run"):
         model, curve = train_member(samples, tr, va, spec, other, 0, tmp_path / "m.ckpt")
     assert len(curve["val_loss"]) == 2 and model.hidden == 8
+
+
+def test_forces_that_are_not_labels_leave_the_loss_and_the_metrics(synthetic_frames):
+    from mlpec_lab.potential.training import batch_loss
+
+    spec = small_spec()
+    frames = [a.copy() for a in synthetic_frames[:4]]
+    for a, b in zip(frames, synthetic_frames[:4]):
+        a.calc = b.calc.__class__(a, **b.calc.results)
+        pt = np.array(a.get_chemical_symbols()) == "Pt"
+        a.calc.results["forces"] = a.calc.results["forces"].copy()
+        a.calc.results["forces"][pt] = 0.0  # as a constrained write left them
+    samples = prepare(frames, spec)
+    assert not any(s.force_known[np.array(s.symbols) == "Pt"].any() for s in samples)
+    model = FieldAwareBP.from_spec(spec, 8).double()
+    _, (_, force_rmse, _) = batch_loss(model, samples, dataclasses.replace(CFG), create_graph=False)
+    from mlpec_lab.potential.descriptors import make_batch
+    pred = model(make_batch([s.desc for s in samples], [s.field for s in samples], torch.float64))
+    mobile = np.concatenate([~np.isin(s.symbols, ["Pt"]) for s in samples])
+    labels = np.concatenate([s.forces for s in samples])
+    expected = np.sqrt(np.mean((pred["forces"].detach().numpy()[mobile] - labels[mobile]) ** 2))
+    assert force_rmse == pytest.approx(expected, rel=1e-10)
+    metrics = evaluate([model], frames, spec)
+    assert metrics["elements_without_force_labels"] == ["Pt"]
+    assert set(metrics["force_rmse_per_element_eV_per_A"]) == {"H", "O"}
+    assert metrics["force_rmse_eV_per_A"] == pytest.approx(expected, rel=1e-10)
