@@ -76,7 +76,9 @@ def time_oracle_limited(atoms, limit):
         child.terminate()
         child.join()
         return float(limit), False
-    return queue.get(), True
+    if child.exitcode != 0:
+        raise RuntimeError(f"the oracle call failed in its child process (exit code {child.exitcode})")
+    return queue.get(timeout=10), True
 
 
 def md_throughput(atoms, calc, steps):

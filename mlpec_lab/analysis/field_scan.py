@@ -187,6 +187,7 @@ def field_scan(atoms: Atoms, fields, model, steps: int, *, timestep: float = 0.5
     out.attrs.update(parts[0].attrs)
     out.attrs.pop("field_value", None)
     out.attrs.update(equilibration=rule, equilibration_steps=n_skip, cached_fields=np.array(cached),
+                     wall_z="none" if wall_z is None else float(wall_z),
                      symbols=" ".join(Atoms(numbers=parts[0].numbers.values).get_chemical_symbols()))
     _warn_once(out)
     return out

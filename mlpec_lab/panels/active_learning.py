@@ -98,16 +98,18 @@ class ActiveLearningPanel:
 
     def explore(self) -> list:
         """Run the exploration MD; record its frames (each with its σ) and pick."""
-        self.status.value = f"exploring: {self.steps.value} MD steps at Fz = {self.field_slider.value:+.2f} V/Å…"
+        steps, fz = int(self.steps.value), float(self.field_slider.value)  # read once
+        self.status.value = f"exploring: {steps} MD steps at Fz = {fz:+.2f} V/Å…"
         run = len({a.info.get("trajectory") for a in self.frames})
-        frames = explore(self.atoms, self.model, int(self.steps.value), field=self.field_slider.value,
+        frames = explore(self.atoms, self.model, steps, field=fz,
                          temperature=float(self.temperature.value), every=self.every, seed=run)
         for a in frames:
-            a.info["trajectory"] = f"run {run} (Fz {self.field_slider.value:+.2f})"
+            a.info["trajectory"] = f"run {run} (Fz {fz:+.2f})"
         self.frames += frames
-        if len(frames) <= int(self.steps.value) // self.every:
-            self.status.value = f"the run stopped early after {len(frames)} frames (blow-up guard)"
-        return self.select()
+        picks = self.select()
+        if len(frames) <= steps // self.every:
+            self.status.value += f"; run {run} stopped early after {len(frames)} frames (blow-up guard)"
+        return picks
 
     def select(self) -> list:
         """Pick from the explored frames with the current window; redraw."""

@@ -112,8 +112,9 @@ def _explore(args) -> int:
                              min_separation=args.min_separation)
     if picks:
         append_frames(args.out, picks)
-    sigma = [a.info["max_force_deviation"] for a in frames]
+    sigma = [a.info["max_force_deviation"] for a in frames] or [np.nan]
     print(json.dumps({"frames": len(frames), "steps_requested": args.steps,
+                      "stopped_early": len(frames) <= args.steps // args.every,
                       "max_force_deviation_max_eV_per_A": float(np.max(sigma)),
                       "max_force_deviation_median_eV_per_A": float(np.median(sigma)),
                       "in_window": int(sum(args.low <= s < args.high for s in sigma[1:])),

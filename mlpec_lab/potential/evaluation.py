@@ -69,6 +69,14 @@ def per_structure_max(values, structure_index, n_structures) -> np.ndarray:
     return out
 
 
+def _spearman(max_dev, max_err) -> float:
+    """Rank correlation over the structures that have labelled forces (others are −inf)."""
+    ok = np.isfinite(max_err)
+    if ok.sum() > 2 and np.ptp(max_dev[ok]) > 0 and np.ptp(max_err[ok]) > 0:
+        return float(spearmanr(max_dev[ok], max_err[ok])[0])
+    return float("nan")
+
+
 def metrics(pred: xr.Dataset) -> dict:
     """Errors of the committee mean and uncertainty calibration from :func:`predictions`.
 
@@ -101,8 +109,7 @@ def metrics(pred: xr.Dataset) -> dict:
         "dipole_z_rmse_eA": float(np.sqrt(np.mean(mu_err ** 2))),
         "dipole_z_spread_eA": float(pred.dipole_z.std()),
         "energy_std_mean_eV": float(pred.energy_std.mean()),
-        "spearman_max_force_deviation_vs_error": float(spearmanr(max_dev, max_err)[0])
-        if n > 2 and np.ptp(max_dev) > 0 and np.ptp(max_err) > 0 else float("nan"),
+        "spearman_max_force_deviation_vs_error": _spearman(max_dev, max_err),
         "force_error_over_deviation_median": float(np.median(f_err / np.maximum(f_dev, 1e-12))),
     }
     out["dipole_z_rmse_fraction_of_spread"] = out["dipole_z_rmse_eA"] / max(out["dipole_z_spread_eA"], 1e-12)

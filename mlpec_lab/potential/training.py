@@ -160,6 +160,8 @@ def batch_loss(model, samples, cfg: TrainingConfig, create_graph=True):
     energy, forces, dipole, known = _targets(samples, dtype)
     de = (pred["energy"] - energy) / batch.n_atoms.to(dtype)
     df = (pred["forces"] - forces)[known]  # forces that are labels only
+    if df.numel() == 0:
+        df = torch.zeros(1, 3, dtype=dtype)  # a batch without force labels: no force term
     dm = pred["dipole_z"] - dipole
     loss = (cfg.weight_energy * (de / 1e-3).pow(2).mean()
             + cfg.weight_forces * (df / 0.05).pow(2).mean()
@@ -218,6 +220,10 @@ def train_member(samples, train_idx, val_idx, spec, cfg: TrainingConfig, member:
     if ck is not None and ck.get("fingerprint") != fingerprint:
         warnings.warn(f"{checkpoint} is from a different run (data, spec or settings changed): "
                       "starting this member afresh", stacklevel=2)
+        ck = None
+    if ck is not None and ck["state"]["epoch"] > cfg.epochs:
+        warnings.warn(f"{checkpoint} ran {ck['state']['epoch']} epochs, more than the "
+                      f"{cfg.epochs} asked for: starting this member afresh", stacklevel=2)
         ck = None
     if ck is not None:
         model.load_state_dict(ck["model"])

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from ase import units
 from ase.calculators.singlepoint import SinglePointCalculator
-from ase.constraints import FixAtoms, Hookean
+from ase.constraints import FixAtoms
 from ase.md.langevin import Langevin
 from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
 from ase.md.verlet import VelocityVerlet
@@ -49,9 +49,47 @@ def _check(atoms, max_force: float, step: int):
     return None
 
 
-def wall_constraints(atoms, z_wall: float, spring: float = 5.0) -> list:
-    """Harmonic walls (ASE ``Hookean`` planes) on every atom not held by ``FixAtoms``:
-    above ``z_wall`` (Å) an atom feels ½ k (z − z_wall)², k = ``spring`` eV/Å²."""
+class VacuumWall:
+    """An ASE constraint that is a potential: every atom of ``indices`` above ``z_wall`` (Å)
+    feels ½ k (z − z_wall)² (k = ``spring`` eV/Å²), added to the potential energy and the
+    forces (ASE's ``Hookean`` plane restraint, for many atoms at once)."""
+
+    def __init__(self, indices, z_wall: float, spring: float = 5.0):
+        self.index = np.asarray(indices, int)
+        self.z_wall, self.spring = float(z_wall), float(spring)
+
+    def _depth(self, atoms):
+        return np.maximum(atoms.positions[self.index, 2] - self.z_wall, 0.0)
+
+    def adjust_positions(self, atoms, new):
+        pass
+
+    def adjust_momenta(self, atoms, momenta):
+        pass
+
+    def adjust_forces(self, atoms, forces):
+        forces[self.index, 2] -= self.spring * self._depth(atoms)
+
+    def adjust_potential_energy(self, atoms):
+        return 0.5 * self.spring * float(np.sum(self._depth(atoms) ** 2))
+
+    def get_removed_dof(self, atoms):
+        return 0
+
+    def index_shuffle(self, atoms, ind):
+        raise NotImplementedError("a VacuumWall does not follow atoms into a slice")
+
+    def todict(self):
+        return {"name": "VacuumWall", "kwargs": {"indices": self.index.tolist(),
+                                                 "z_wall": self.z_wall, "spring": self.spring}}
+
+    def __repr__(self):
+        return f"VacuumWall({len(self.index)} atoms, z_wall={self.z_wall} Å, k={self.spring} eV/Å²)"
+
+
+def vacuum_wall(atoms, z_wall: float, spring: float = 5.0) -> VacuumWall:
+    """A :class:`VacuumWall` on every atom not held by ``FixAtoms``, checked against the
+    cell and the current positions."""
     if not 0.0 < z_wall <= atoms.cell[2, 2] and atoms.cell[2, 2] > 0:
         raise ValueError(f"the wall at z = {z_wall} Å is outside the cell (0, {atoms.cell[2, 2]:.1f}] Å")
     if spring <= 0:
@@ -60,13 +98,15 @@ def wall_constraints(atoms, z_wall: float, spring: float = 5.0) -> list:
     if len(high):
         raise ValueError(f"{len(high)} atoms already sit above the wall at z = {z_wall} Å "
                          f"(highest at {atoms.positions[:, 2].max():.1f} Å)")
-    fixed = {int(i) for c in atoms.constraints if isinstance(c, FixAtoms) for i in c.index}
-    return [Hookean(int(i), (0.0, 0.0, 1.0, -z_wall), spring)
-            for i in range(len(atoms)) if i not in fixed]
+    fixed = np.zeros(len(atoms), bool)
+    for c in atoms.constraints:
+        if isinstance(c, FixAtoms):
+            fixed[c.index] = True
+    return VacuumWall(np.flatnonzero(~fixed), z_wall, spring)
 
 
 def _without_walls(atoms):
-    atoms.set_constraint([c for c in atoms.constraints if not isinstance(c, Hookean)])
+    atoms.set_constraint([c for c in atoms.constraints if not isinstance(c, VacuumWall)])
     return atoms
 
 
@@ -79,12 +119,22 @@ def run_md(atoms, steps: int, timestep: float = 0.5, temperature: float = 300.0,
     timestep fs; temperature K; friction 1/fs for Langevin (None: NVE velocity
     Verlet); frames every ``every`` steps, step 0 included; ``callback(step, atoms)``
     after each yielded frame. wall_z: Å, a harmonic wall (``wall_spring`` eV/Å²) above
-    which no mobile atom goes (None: no wall); frame energies include it. Raises
-    MDStopped with the last good frame on blow-up.
+    which no mobile atom goes (None: no wall); frame energies include it, and ``atoms``
+    carries it only while the run lasts. Raises MDStopped with the last good frame on
+    blow-up.
     """
+    _without_walls(atoms)
     if wall_z is not None:
-        atoms.set_constraint(list(_without_walls(atoms).constraints)
-                             + wall_constraints(atoms, wall_z, wall_spring))
+        atoms.set_constraint(list(atoms.constraints) + [vacuum_wall(atoms, wall_z, wall_spring)])
+    try:
+        yield from _run(atoms, steps, timestep, temperature, friction, seed, every, max_force,
+                        init_velocities, callback)
+    finally:
+        _without_walls(atoms)
+
+
+def _run(atoms, steps, timestep, temperature, friction, seed, every, max_force,
+         init_velocities, callback):
     rng = np.random.default_rng(seed)
     if init_velocities:
         MaxwellBoltzmannDistribution(atoms, temperature_K=temperature, rng=rng)

@@ -42,6 +42,7 @@ def test_second_call_is_served_from_the_cache(cell, tmp_path):
     calls = standins.FieldStandIn.calls
     walled = field_scan(cell, [0.0], standins.make_standin, **{**kw, "wall_z": 24.0})
     assert standins.FieldStandIn.calls > calls and list(walled.attrs["cached_fields"]) == []
+    assert walled.attrs["wall_z"] == 24.0 and first.attrs["wall_z"] == "none"
 
 
 def test_the_wall_reaches_the_md(cell):

@@ -5,7 +5,7 @@ from ase import Atoms, units
 from ase.calculators.lj import LennardJones
 from ase.constraints import FixAtoms
 
-from mlpec_lab.sampling.md import run_md, wall_constraints
+from mlpec_lab.sampling.md import VacuumWall, run_md, vacuum_wall
 
 
 def free_atom(z=18.0, vz=0.02):
@@ -34,8 +34,8 @@ def test_wall_turns_an_atom_back_at_the_harmonic_depth_and_conserves_energy():
 
 def test_wall_energy_and_force_are_one_potential():
     atoms = free_atom(z=20.3)
-    atoms.set_constraint(wall_constraints(Atoms("O", positions=[[1, 1, 10.0]], cell=[10, 10, 32]),
-                                          20.0, 5.0))
+    atoms.set_constraint(vacuum_wall(Atoms("O", positions=[[1, 1, 10.0]], cell=[10, 10, 32]),
+                                     20.0, 5.0))
     assert atoms.get_potential_energy() == pytest.approx(0.5 * 5.0 * 0.3**2, rel=1e-12)
     d = 1e-5
     e = []
@@ -50,10 +50,17 @@ def test_wall_spares_fixed_atoms_and_rejects_bad_input():
     atoms = Atoms("Pt2O", positions=[[0, 0, 2.0], [1, 1, 4.0], [2, 2, 10.0]], cell=[10, 10, 32],
                   pbc=(True, True, False))
     atoms.set_constraint(FixAtoms(indices=[0, 1]))
-    assert [c.index for c in wall_constraints(atoms, 20.0)] == [2]
+    assert vacuum_wall(atoms, 20.0).index.tolist() == [2]
     with pytest.raises(ValueError, match="already sit above the wall"):
-        wall_constraints(atoms, 9.0)
+        vacuum_wall(atoms, 9.0)
     with pytest.raises(ValueError, match="outside the cell"):
-        wall_constraints(atoms, 40.0)
+        vacuum_wall(atoms, 40.0)
     with pytest.raises(ValueError, match="spring constant"):
-        wall_constraints(atoms, 20.0, spring=0.0)
+        vacuum_wall(atoms, 20.0, spring=0.0)
+
+
+def test_the_wall_lasts_as_long_as_the_run():
+    atoms = free_atom()
+    for _ in run_md(atoms, 3, friction=None, init_velocities=False, wall_z=20.0):
+        assert any(isinstance(c, VacuumWall) for c in atoms.constraints)
+    assert not any(isinstance(c, VacuumWall) for c in atoms.constraints)

@@ -58,6 +58,18 @@ def test_interrupted_training_resumes_to_the_same_weights(synthetic_frames, tmp_
         assert torch.equal(a, b), k
 
 
+def test_a_checkpoint_beyond_the_epoch_budget_is_not_reused(synthetic_frames, tmp_path):
+    spec = small_spec()
+    samples = prepare(synthetic_frames[:10], spec)
+    tr, va = split_indices(len(samples), 0.2, 0)
+    cfg = dataclasses.replace(CFG, epochs=3)
+    train_member(samples, tr, va, spec, cfg, 0, tmp_path / "m.ckpt")
+    with pytest.warns(UserWarning, match="more than the 2 asked for"):
+        _, curve = train_member(samples, tr, va, spec, dataclasses.replace(cfg, epochs=2), 0,
+                                tmp_path / "m.ckpt")
+    assert len(curve["val_loss"]) == 2
+
+
 def test_a_checkpoint_from_another_run_is_not_resumed(synthetic_frames, tmp_path):
     import pytest
     spec = small_spec()
