@@ -1,6 +1,6 @@
 """The 20 ps NVE check of issue 4: the 3×3 cell with 16 H2O and NaCl at Fz = +0.3 V/Å.
 
-    OMP_NUM_THREADS=1 python data/model/make_nve_check.py [MODEL] [WORKDIR]
+    OMP_NUM_THREADS=1 python data/model/make_nve_check.py [MODEL] [WORKDIR] [REPORT]
 
 1. Langevin MD at 330 K for 5 ps (0.5 fs steps, friction 0.02/fs) from
    ``interface(n_water=16, ions="NaCl", field=0.3, seed=0)``;
@@ -11,7 +11,7 @@ atom above z = 24 Å, the protocol's empty vacuum; without it a water molecule e
 16.9 ps and kept gaining energy from the field, and at that height the oracle itself
 charges the molecule, see ``mlpec_lab.sampling.md``). The NVE report (drift as a fitted slope,
 fluctuation, mean T, largest committee deviation, closest pair) goes to
-data/model/nve_20ps.json; the trajectories stay in WORKDIR (default out/nve).
+REPORT (default data/model/nve_20ps.json); the trajectories stay in WORKDIR (default out/nve).
 """
 import contextlib
 import io
@@ -28,6 +28,7 @@ from mlpec_lab.systems import interface
 if __name__ == "__main__":
     model = sys.argv[1] if len(sys.argv) > 1 else str(SHIPPED_MODEL)
     work = Path(sys.argv[2] if len(sys.argv) > 2 else "out/nve")
+    report_path = Path(sys.argv[3] if len(sys.argv) > 3 else "data/model/nve_20ps.json")
     work.mkdir(parents=True, exist_ok=True)
     write(work / "start.extxyz", interface(n_water=16, ions="NaCl", field=0.3, seed=0))
     for name in ("equilibration.extxyz", "nve.extxyz"):
@@ -42,5 +43,5 @@ if __name__ == "__main__":
     report = json.loads(buffer.getvalue().strip().splitlines()[-1])  # written even if MD stopped
     report.update(exit_code=code, model=model, system="interface(n_water=16, ions='NaCl', field=0.3, seed=0)",
                   equilibration="Langevin 330 K, 5 ps", command="python data/model/make_nve_check.py")
-    Path("data/model/nve_20ps.json").write_text(json.dumps(report, indent=1))
+    report_path.write_text(json.dumps(report, indent=1))
     print(json.dumps(report, indent=1))
