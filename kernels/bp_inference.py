@@ -2,15 +2,16 @@
 
 For every atom and committee member: normalise the mirror-invariant features G_i (the
 first ``n_even`` columns), run the two-hidden-layer tanh network to the raw outputs
-(e_i, q~_i, η~_i, u_i1..u_in_odd), form the odd charge response χ~_i = Σ_o u_io Gz_io /
-std_o from the odd features (the last ``n_odd`` columns), scale the four atomic outputs
-(e_i, q~_i, χ~_i, η~_i) and backpropagate dE/dG_i analytically in the same pass; then
-contract dE/dG with the descriptor derivative blocks into forces and add the direct
-field force (Fz q_i + ½Fz² χ_i + ⅙Fz³ η_i) on z. The math is that of
-``mlpec_lab.potential.model`` (docstring there). Weights are stacked over members ``k``
-and elements ``s``: ``w0 (K, S, n_even, h)``, ``b0 (K, S, h)``, ``w1 (K, S, h, h)``,
-``b1``, ``w2 (K, S, h, 3 + n_odd)``, ``b2 (K, S, 3 + n_odd)``; ``mean``, ``std (K, S,
-n_even)``; ``odd_std (K, S, n_odd)``; ``offset (K, S)``; ``scale (K, 4)``.
+(e_i, q~_i, η~_i, u_i1..u_in_odd, w_i1..w_in_odd), form the odd charge responses
+χ~_i = Σ_o u_io Gz_io / std_o and ζ~_i = Σ_o w_io Gz_io / std_o from the odd features (the
+last ``n_odd`` columns), scale the five atomic outputs (e_i, q~_i, χ~_i, η~_i, ζ~_i) and
+backpropagate dE/dG_i analytically in the same pass; then contract dE/dG with the
+descriptor derivative blocks into forces and add the direct field force (Fz q_i + ½Fz²
+χ_i + ⅙Fz³ η_i + Fz⁴ ζ_i/24) on z. The math is that of ``mlpec_lab.potential.model``
+(docstring there). Weights are stacked over members ``k`` and elements ``s``: ``w0 (K, S,
+n_even, h)``, ``b0 (K, S, h)``, ``w1 (K, S, h, h)``, ``b1``, ``w2 (K, S, h, 3 + 2 n_odd)``,
+``b2 (K, S, 3 + 2 n_odd)``; ``mean``, ``std (K, S, n_even)``; ``odd_std (K, S, n_odd)``;
+``offset (K, S)``; ``scale (K, 5)``.
 """
 
 import math
@@ -25,8 +26,9 @@ MAX_HIDDEN = 128  #: CUDA scratch size per thread
 
 def _atom_member(i, k, features, species, dz, field, w0, b0, w1, b1, w2, b2, mean, std,
                  odd_std, offset, scale, atomic, dE_dG, h1, h2):
-    """Outputs of atom ``i`` for member ``k`` into ``atomic[k, i, :4]`` (e_i eV, q~_i e,
-    χ~_i e·Å/V, η~_i e·Å²/V²) and dE/dG_i into ``dE_dG[k, i]``; ``dz = z_i − mean z`` (Å)."""
+    """Outputs of atom ``i`` for member ``k`` into ``atomic[k, i, :5]`` (e_i eV, q~_i e,
+    χ~_i e·Å/V, η~_i e·Å²/V², ζ~_i e·Å³/V³) and dE/dG_i into ``dE_dG[k, i]``;
+    ``dz = z_i − mean z`` (Å)."""
     s = species[i]
     n_even = mean.shape[2]
     n_odd = odd_std.shape[2]
@@ -54,27 +56,34 @@ def _atom_member(i, k, features, species, dz, field, w0, b0, w1, b1, w2, b2, mea
         raw0 += h2[c] * w2[k, s, c, 0]
         raw1 += h2[c] * w2[k, s, c, 1]
         raw3 += h2[c] * w2[k, s, c, 2]
-    # dE/d(raw outputs): E = Σe − Σ (z − z̄)(Fz q~ + ½ Fz² χ~ + ⅙ Fz³ η~)
+    # dE/d(raw outputs): E = Σe − Σ (z − z̄)(Fz q~ + ½ Fz² χ~ + ⅙ Fz³ η~ + Fz⁴ ζ~/24)
     g0 = scale[k, 0]
     g1 = -field * dz[i] * scale[k, 1]
     g2 = -0.5 * field * field * dz[i] * scale[k, 2]
     g3 = -field * field * field / 6.0 * dz[i] * scale[k, 3]
+    g4 = -field * field * field * field / 24.0 * dz[i] * scale[k, 4]
     raw2 = 0.0  # χ~ = Σ_o u_o x_o, x_o = Gz_o / std_o
+    raw4 = 0.0  # ζ~ = Σ_o w_o x_o
     for o in range(n_odd):
         u = b2[k, s, 3 + o]
+        w = b2[k, s, 3 + n_odd + o]
         for c in range(nh):
             u += h2[c] * w2[k, s, c, 3 + o]
+            w += h2[c] * w2[k, s, c, 3 + n_odd + o]
         x = features[i, n_even + o] / odd_std[k, s, o]
         raw2 += u * x
-        dE_dG[k, i, n_even + o] = g2 * u / odd_std[k, s, o]
+        raw4 += w * x
+        dE_dG[k, i, n_even + o] = (g2 * u + g4 * w) / odd_std[k, s, o]
     atomic[k, i, 0] = raw0 * scale[k, 0] + offset[k, s]
     atomic[k, i, 1] = raw1 * scale[k, 1]
     atomic[k, i, 2] = raw2 * scale[k, 2]
     atomic[k, i, 3] = raw3 * scale[k, 3]
+    atomic[k, i, 4] = raw4 * scale[k, 4]
     for c in range(nh):
         acc = g0 * w2[k, s, c, 0] + g1 * w2[k, s, c, 1] + g3 * w2[k, s, c, 2]
         for o in range(n_odd):
-            acc += g2 * features[i, n_even + o] / odd_std[k, s, o] * w2[k, s, c, 3 + o]
+            x = features[i, n_even + o] / odd_std[k, s, o]
+            acc += x * (g2 * w2[k, s, c, 3 + o] + g4 * w2[k, s, c, 3 + n_odd + o])
         h2[c] = acc * (1.0 - h2[c] * h2[c])
     for c in range(nh):
         acc = 0.0
@@ -137,7 +146,7 @@ def committee_outputs(sf, z, field, weights, *, backend=None):
          for key in ("w0", "b0", "w1", "b1", "w2", "b2", "mean", "std", "odd_std", "offset",
                      "scale")}
     n_members, nh = w["w0"].shape[0], w["b0"].shape[2]
-    atomic = np.empty((n_members, n, 4))
+    atomic = np.empty((n_members, n, 5))
     dE_dG = np.empty((n_members, n, features.shape[1]))
     args = (features, sf.species, dz, float(field), w["w0"], w["b0"], w["w1"], w["b1"],
             w["w2"], w["b2"], w["mean"], w["std"], w["odd_std"], w["offset"], w["scale"])
@@ -163,11 +172,14 @@ def committee_outputs(sf, z, field, weights, *, backend=None):
         (_networks_parallel if choice == "cpu_parallel" else _networks_serial)(*args, atomic, dE_dG)
         for k in range(n_members):
             forces[k] = descriptor_forces(dE_dG[k], sf)
-    q, chi, eta = (atomic[:, :, c] - atomic[:, :, c].mean(axis=1, keepdims=True) for c in (1, 2, 3))
-    mu0, alpha, beta = (q * z).sum(1), (chi * z).sum(1), (eta * z).sum(1)
-    energy = atomic[:, :, 0].sum(1) - mu0 * field - 0.5 * alpha * field**2 - beta * field**3 / 6
-    forces[:, :, 2] += field * q + 0.5 * field**2 * chi + field**3 / 6 * eta
+    q, chi, eta, zeta = (atomic[:, :, c] - atomic[:, :, c].mean(axis=1, keepdims=True)
+                         for c in (1, 2, 3, 4))
+    mu0, alpha, beta, gamma = ((x * z).sum(1) for x in (q, chi, eta, zeta))
+    f = field
+    energy = (atomic[:, :, 0].sum(1) - mu0 * f - 0.5 * alpha * f**2 - beta * f**3 / 6
+              - gamma * f**4 / 24)
+    forces[:, :, 2] += f * q + 0.5 * f**2 * chi + f**3 / 6 * eta + f**4 / 24 * zeta
     return {"energy": energy, "forces": forces,
-            "dipole_z": mu0 + alpha * field + 0.5 * beta * field**2,
-            "polarizability_zz": alpha + beta * field,
-            "charges": q + chi * field + 0.5 * eta * field**2}
+            "dipole_z": mu0 + alpha * f + 0.5 * beta * f**2 + gamma * f**3 / 6,
+            "polarizability_zz": alpha + beta * f + 0.5 * gamma * f**2,
+            "charges": q + chi * f + 0.5 * eta * f**2 + zeta * f**3 / 6}

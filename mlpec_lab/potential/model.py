@@ -1,30 +1,33 @@
 """The field-aware Behler–Parrinello model (torch).
 
 Per-element networks map the normalised mirror-invariant symmetry functions G_i (G2, G5)
-to an energy e_i, a charge q~_i, a second-order charge response η~_i and a vector u_i
-that weights the odd functions Gz_i (bond projections on the normal, ``symmetry_spec``):
-the first-order charge response is χ~_i = Σ_o u_io Gz_io / std_o. Why odd: under the
-mirror z → −z with Fz → −Fz the energy must not change, so q and η must be even and χ
-odd — with invariant descriptors alone χ is even, the top and bottom layers of a bare
-slab get the same χ and the slab cannot polarize. Each charge coefficient is made
-neutral over the structure (x_i = x~_i − mean x~), so the atomic charges at a field
-Fz (V/Å) are
+to an energy e_i, a charge q~_i, a second-order charge response η~_i and two vectors u_i,
+w_i that weight the odd functions Gz_i (bond projections on the normal,
+``symmetry_spec``): the first- and third-order charge responses are χ~_i = Σ_o u_io
+Gz_io / std_o and ζ~_i = Σ_o w_io Gz_io / std_o. Why odd: under the mirror z → −z with
+Fz → −Fz the energy must not change, so q and η must be even and χ and ζ odd — with
+invariant descriptors alone χ is even, the top and bottom layers of a bare slab get the
+same χ and the slab cannot polarize. Each charge coefficient is made neutral over the
+structure (x_i = x~_i − mean x~), so the atomic charges at a field Fz (V/Å) are
 
-    q_i(Fz) = q_i + χ_i Fz + ½ η_i Fz²              Σ_i q_i(Fz) = 0 at every field
+    q_i(Fz) = q_i + χ_i Fz + ½ η_i Fz² + ⅙ ζ_i Fz³      Σ_i q_i(Fz) = 0 at every field
 
 and the energy is the one whose field derivatives they give:
 
-    μz0 = Σ q_i z_i,  α = Σ χ_i z_i,  β = Σ η_i z_i
-    E   = Σ e_i − μz0 Fz − ½ α Fz² − ⅙ β Fz³        eV
-    μz  = −∂E/∂Fz = Σ q_i(Fz) z_i                    e·Å
-    αzz = −∂²E/∂Fz² = α + β Fz                       e·Å²/V
+    μz0 = Σ q_i z_i,  α = Σ χ_i z_i,  β = Σ η_i z_i,  γ = Σ ζ_i z_i
+    E   = Σ e_i − μz0 Fz − ½ α Fz² − ⅙ β Fz³ − γ Fz⁴/24        eV
+    μz  = −∂E/∂Fz = Σ q_i(Fz) z_i                               e·Å
+    αzz = −∂²E/∂Fz² = α + β Fz + ½ γ Fz²                        e·Å²/V
 
 Field-dependent charges (rather than atomic polarizabilities) put the induced charge
 where the model learns it sits — on the metal's top layer — so the charge density
 obeys Gauss's law across the interface, which the double-layer electrostatics need.
-The cubic term is there because the slab's response is not quadratic above
-|Fz| ≈ 0.3 V/Å (REFERENCE_PROTOCOL.md section 7). Forces: −∂E/∂r through G (the
-descriptor derivative blocks) plus the direct term (Fz q_i + ½Fz² χ_i + ⅙Fz³ η_i) on z_i.
+The higher orders are there because the slab's response is not quadratic above
+|Fz| ≈ 0.3 V/Å (REFERENCE_PROTOCOL.md section 7): for a mirror-symmetric slab β
+vanishes and the leading correction is the quartic γ (the oracle's bare slab has γ ≈
+45–83 e·Å⁴/V³; a model without it learns an α averaged over the trained field range).
+Forces: −∂E/∂r through G (the descriptor derivative blocks) plus the direct term
+(Fz q_i + ½Fz² χ_i + ⅙Fz³ η_i + Fz⁴ ζ_i/24) on z_i.
 """
 from __future__ import annotations
 
@@ -33,17 +36,18 @@ from torch import nn
 
 from mlpec_lab.potential.descriptors import Batch, contract_forces
 
-#: scale of the atomic outputs (e_i, q~_i, χ~_i, η~_i): eV, e, e·Å/V, e·Å²/V²
-OUTPUT_SCALES = (1.0, 0.3, 0.1, 0.1)
+#: scale of the atomic outputs (e_i, q~_i, χ~_i, η~_i, ζ~_i): eV, e, e·Å/V, e·Å²/V², e·Å³/V³
+OUTPUT_SCALES = (1.0, 0.3, 0.1, 0.1, 0.1)
 
 
 class ElementNetwork(nn.Module):
-    """G_i (even, normalised) → (e_i, q~_i, η~_i, u_i1..u_in_odd): two tanh hidden layers."""
+    """G_i (even, normalised) → (e_i, q~_i, η~_i, u_i1..u_in_odd, w_i1..w_in_odd): two tanh
+    hidden layers."""
 
     def __init__(self, n_features: int, hidden: int, n_odd: int = 0):
         super().__init__()
         self.layers = nn.ModuleList([nn.Linear(n_features, hidden), nn.Linear(hidden, hidden),
-                                     nn.Linear(hidden, 3 + n_odd)])
+                                     nn.Linear(hidden, 3 + 2 * n_odd)])
 
     def forward(self, x):
         for layer in self.layers[:-1]:
@@ -81,21 +85,23 @@ class FieldAwareBP(nn.Module):
         return cls(spec["species"], n_even_features(spec), hidden, n_odd_features(spec))
 
     def atomic_outputs(self, features, species):
-        """(n, 4): e_i (eV, offset included), q~_i (e), χ~_i (e·Å/V), η~_i (e·Å²/V²)."""
-        n_even = self.feature_mean.shape[1]
+        """(n, 5): e_i (eV, offset included), q~_i (e), χ~_i (e·Å/V), η~_i (e·Å²/V²),
+        ζ~_i (e·Å³/V³)."""
+        n_even, n_odd = self.feature_mean.shape[1], self.n_odd
         x = (features[:, :n_even] - self.feature_mean[species]) / self.feature_std[species]
-        raw = torch.zeros(len(features), 3 + self.n_odd, dtype=features.dtype)
+        raw = torch.zeros(len(features), 3 + 2 * n_odd, dtype=features.dtype)
         for s, net in enumerate(self.networks):
             mask = species == s
             if mask.any():
                 raw = raw.index_put((mask.nonzero().squeeze(1),), net(x[mask]))
         odd = features[:, n_even:] / self.odd_std[species]
-        chi = (raw[:, 3:] * odd).sum(1, keepdim=True)
-        out = torch.cat([raw[:, :2], chi, raw[:, 2:3]], 1) * self.output_scale
+        chi = (raw[:, 3:3 + n_odd] * odd).sum(1, keepdim=True)
+        zeta = (raw[:, 3 + n_odd:] * odd).sum(1, keepdim=True)
+        out = torch.cat([raw[:, :2], chi, raw[:, 2:3], zeta], 1) * self.output_scale
         return torch.cat([(out[:, 0] + self.energy_offset[species]).unsqueeze(1), out[:, 1:]], 1)
 
     def structure_terms(self, features, batch: Batch):
-        """Per-structure E0, μz0, α, β and the neutral per-atom q, χ, η, as a dict."""
+        """Per-structure E0, μz0, α, β, γ and the neutral per-atom q, χ, η, ζ, as a dict."""
         out = self.atomic_outputs(features, batch.species)
         n = batch.n_structures
 
@@ -104,11 +110,11 @@ class FieldAwareBP(nn.Module):
 
         raw = out[:, 1:]
         mean = total(raw) / batch.n_atoms.to(raw.dtype).unsqueeze(1)
-        neutral = raw - mean[batch.structure]                     # q, χ, η per atom
-        moments = total(neutral * batch.z.unsqueeze(1))           # μz0, α, β
+        neutral = raw - mean[batch.structure]                     # q, χ, η, ζ per atom
+        moments = total(neutral * batch.z.unsqueeze(1))           # μz0, α, β, γ
         return {"e0": total(out[:, 0]), "mu0": moments[:, 0], "alpha": moments[:, 1],
-                "beta": moments[:, 2], "q": neutral[:, 0], "chi": neutral[:, 1],
-                "eta": neutral[:, 2]}
+                "beta": moments[:, 2], "gamma": moments[:, 3], "q": neutral[:, 0],
+                "chi": neutral[:, 1], "eta": neutral[:, 2], "zeta": neutral[:, 3]}
 
     def forward(self, batch: Batch, forces: bool = True, create_graph: bool = False):
         """Energy (eV), μz (e·Å), αzz (e·Å²/V) per structure; forces (eV/Å) per atom."""
@@ -117,14 +123,17 @@ class FieldAwareBP(nn.Module):
             features = features.detach().requires_grad_(True)
         t = self.structure_terms(features, batch)
         f = batch.field
-        energy = t["e0"] - t["mu0"] * f - 0.5 * t["alpha"] * f**2 - t["beta"] * f**3 / 6
+        energy = (t["e0"] - t["mu0"] * f - 0.5 * t["alpha"] * f**2 - t["beta"] * f**3 / 6
+                  - t["gamma"] * f**4 / 24)
         fa = f[batch.structure]
-        result = {"energy": energy, "dipole_z": t["mu0"] + t["alpha"] * f + 0.5 * t["beta"] * f**2,
-                  "polarizability_zz": t["alpha"] + t["beta"] * f,
-                  "charges": t["q"] + t["chi"] * fa + 0.5 * t["eta"] * fa**2}
+        result = {"energy": energy,
+                  "dipole_z": t["mu0"] + t["alpha"] * f + 0.5 * t["beta"] * f**2 + t["gamma"] * f**3 / 6,
+                  "polarizability_zz": t["alpha"] + t["beta"] * f + 0.5 * t["gamma"] * f**2,
+                  "charges": t["q"] + t["chi"] * fa + 0.5 * t["eta"] * fa**2 + t["zeta"] * fa**3 / 6}
         if forces:
             (dE_dG,) = torch.autograd.grad(energy.sum(), features, create_graph=create_graph)
             direct = torch.zeros(len(features), 3, dtype=features.dtype)
-            direct[:, 2] = fa * t["q"] + 0.5 * fa**2 * t["chi"] + fa**3 * t["eta"] / 6
+            direct[:, 2] = (fa * t["q"] + 0.5 * fa**2 * t["chi"] + fa**3 * t["eta"] / 6
+                            + fa**4 * t["zeta"] / 24)
             result["forces"] = contract_forces(dE_dG, batch) + direct
         return result

@@ -2,7 +2,7 @@
 
 Layout (plain types and tensors only, so ``torch.load(weights_only=True)`` reads it)::
 
-    {"format": "mlpec-lab/field-aware-bp", "version": 3,
+    {"format": "mlpec-lab/field-aware-bp", "version": 4,
      "spec": descriptor spec dict, "species": [...], "hidden": int,
      "members": [state_dict, ...], "field_range": [Fmin, Fmax] (V/Å),
      "force_deviation_threshold": eV/Å, "training": {provenance},
@@ -16,11 +16,12 @@ from pathlib import Path
 
 import torch
 
-from mlpec_lab.kernels.symmetry_spec import validated_spec
-from mlpec_lab.potential.model import FieldAwareBP
+from mlpec_lab.kernels.symmetry_spec import n_odd_features, validated_spec
+from mlpec_lab.potential.model import OUTPUT_SCALES, FieldAwareBP
 
 FORMAT = "mlpec-lab/field-aware-bp"
-VERSION = 3  # 2: field-dependent atomic charges (q, χ, η heads); 3: χ odd (Gz features)
+VERSION = 4  # 2: field-dependent charges (q, χ, η heads); 3: χ odd (Gz features); 4: ζ head
+READABLE = (3, 4)  # a version-3 file reads as version 4 with a zero ζ head (same predictions)
 
 
 class ModelFileError(ValueError):
@@ -48,6 +49,18 @@ def save_committee(path, members, spec, field_range, training: dict,
     os.replace(tmp, path)
 
 
+def _with_zero_zeta_head(state: dict, n_odd: int) -> dict:
+    """A version-3 member's weights with the third-order response ζ = 0 appended."""
+    state = dict(state)
+    for key, value in list(state.items()):
+        if key.endswith("layers.2.weight") or key.endswith("layers.2.bias"):
+            pad = torch.zeros((n_odd,) + tuple(value.shape[1:]), dtype=value.dtype)
+            state[key] = torch.cat([value, pad])
+    scale = state["output_scale"]
+    state["output_scale"] = torch.cat([scale, torch.tensor(OUTPUT_SCALES[4:], dtype=scale.dtype)])
+    return state
+
+
 def load_committee(path, dtype=torch.float64):
     """Read a model file: returns (list of FieldAwareBP in eval mode, the payload dict)."""
     path = Path(path)
@@ -64,9 +77,9 @@ def load_committee(path, dtype=torch.float64):
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ModelFileError(f"{path} is not an mlpec-lab model file (format "
                              f"{payload.get('format') if isinstance(payload, dict) else type(payload).__name__!r})")
-    if payload.get("version") != VERSION:
+    if payload.get("version") not in READABLE:
         raise ModelFileError(f"{path}: model file version {payload.get('version')} "
-                             f"is not supported (expected {VERSION})")
+                             f"is not supported (readable: {', '.join(map(str, READABLE))})")
     spec = validated_spec(payload["spec"])
     radii = payload.setdefault("core_radii", None)
     n_species = len(payload["species"])
@@ -74,6 +87,8 @@ def load_committee(path, dtype=torch.float64):
         raise ModelFileError(f"{path}: core_radii is not a {n_species}×{n_species} table")
     members = []
     for state in payload["members"]:
+        if payload["version"] == 3:
+            state = _with_zero_zeta_head(state, n_odd_features(spec))
         model = FieldAwareBP.from_spec(spec, payload["hidden"]).to(dtype)
         try:
             model.load_state_dict(state)

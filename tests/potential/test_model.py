@@ -49,12 +49,20 @@ def test_forces_are_minus_gradient_by_finite_differences(setup):
 
 
 def test_dipole_and_polarizability_are_field_derivatives(setup):
+    # E(F) is a quartic in F, so five-point stencils give its derivatives exactly
     spec, atoms, model = setup
-    h, f0 = 1e-3, 0.3
-    e = [run(model, spec, atoms, f0 + s * h)["energy"].item() for s in (-1, 0, 1)]
+    h, f0 = 0.05, 0.3
+    em2, em1, e0, ep1, ep2 = (run(model, spec, atoms, f0 + s * h)["energy"].item() for s in (-2, -1, 0, 1, 2))
     out = run(model, spec, atoms, f0)
-    assert -(e[2] - e[0]) / (2 * h) == pytest.approx(out["dipole_z"].item(), rel=1e-7)
-    assert -(e[2] - 2 * e[1] + e[0]) / h**2 == pytest.approx(out["polarizability_zz"].item(), rel=1e-4)
+    first = (em2 - 8 * em1 + 8 * ep1 - ep2) / (12 * h)
+    second = (-em2 + 16 * em1 - 30 * e0 + 16 * ep1 - ep2) / (12 * h**2)
+    fourth = (em2 - 4 * em1 + 6 * e0 - 4 * ep1 + ep2) / h**4
+    assert -first == pytest.approx(out["dipole_z"].item(), rel=1e-9)
+    assert -second == pytest.approx(out["polarizability_zz"].item(), rel=1e-8)
+    batch = make_batch([describe(atoms, spec)], [f0])
+    gamma = model.structure_terms(batch.features, batch)["gamma"].item()
+    assert abs(gamma) > 1e-2  # the third-order response is exercised
+    assert -fourth == pytest.approx(gamma, rel=1e-5)
 
 
 def test_field_dependent_charges_are_neutral_and_carry_the_dipole(setup):
@@ -107,3 +115,8 @@ def test_a_bare_slab_can_polarize():
     top, bottom = induced[tags == 1].mean(), induced[tags == 3].mean()
     assert abs(top) > 1e-3 and top == pytest.approx(-bottom, rel=1e-8)
     assert abs(out["polarizability_zz"].item()) > 1e-3
+    # a mirror-symmetric slab has no cubic term (β = 0); its leading correction to the
+    # quadratic response is the quartic one, which the odd third-order ζ provides
+    batch = make_batch([describe(slab, spec)], [0.0])
+    terms = model.structure_terms(batch.features, batch)
+    assert abs(terms["beta"].item()) < 1e-10 and abs(terms["gamma"].item()) > 1e-3
