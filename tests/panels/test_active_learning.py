@@ -4,23 +4,14 @@ import pytest
 
 from mlpec_lab.datasets import read_dataset
 from mlpec_lab.panels.active_learning import ActiveLearningPanel
-from mlpec_lab.potential.calculator import MLPotential
 from mlpec_lab.reference.xtb import XTBReference
 from mlpec_lab.systems import interface
-from tests.potential.conftest import small_spec
-from tests.potential.test_model import random_model
 
 
 @pytest.fixture
-def panel(tmp_path):
-    spec = small_spec()
-    members = [random_model(spec, seed=s, hidden=8) for s in range(2)]
-    for m in members:  # gentle forces: this is a wiring test, not physics
-        for p in m.parameters():
-            p.data.mul_(0.1)
-    payload = {"spec": spec, "field_range": [-0.5, 0.5], "force_deviation_threshold": 1e6}
+def panel(tmp_path, gentle_committee):
     atoms = interface(n_water=1, layers=2, seed=1, field=0.1)
-    return ActiveLearningPanel(atoms, MLPotential((members, payload)), out=tmp_path / "round",
+    return ActiveLearningPanel(atoms, gentle_committee, out=tmp_path / "round",
                                steps=20, every=2, n_picks=2, min_separation=2)
 
 

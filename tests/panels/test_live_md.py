@@ -5,22 +5,13 @@ import numpy as np
 import pytest
 
 from mlpec_lab.panels.live_md import LiveMDPanel
-from mlpec_lab.potential.calculator import MLPotential
 from mlpec_lab.systems import interface
-from tests.potential.conftest import small_spec
-from tests.potential.test_model import random_model
 
 
 @pytest.fixture
-def panel():
-    spec = small_spec()
-    members = [random_model(spec, seed=s, hidden=8) for s in range(2)]
-    for m in members:  # gentle forces: this is a wiring test, not physics
-        for p in m.parameters():
-            p.data.mul_(0.1)
-    payload = {"spec": spec, "field_range": [-0.5, 0.5], "force_deviation_threshold": 1e6}
+def panel(gentle_committee):
     atoms = interface(n_water=2, layers=3, seed=1, field=0.1)
-    p = LiveMDPanel(atoms, MLPotential((members, payload)), stride=2, temperature=300)
+    p = LiveMDPanel(atoms, gentle_committee, stride=2, temperature=300)
     yield p
     p.stop()
 
