@@ -76,7 +76,9 @@ def test_failed_scf_is_recorded_not_stored(tmp_path, monkeypatch):
 
 def test_interrupted_label_resumes_and_labels_each_configuration_once(tmp_path):
     inp, out = tmp_path / "in.extxyz", tmp_path / "out.extxyz"
-    n = 24
+    # enough configurations that a loaded machine cannot finish them all in one burst
+    # between two polls (with 24 a busy CI once saw the whole run end before Ctrl-C)
+    n = 64
     write(inp, _water_clusters(n, n_water=8))
     cmd = [sys.executable, "-m", "mlpec_lab.cli", "label", str(inp), str(out), "--quiet",
            "--workers", "2"]
