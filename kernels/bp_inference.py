@@ -20,6 +20,7 @@ import numpy as np
 from numba import cuda, njit, prange
 
 from .backend import cuda_blocks, select_backend
+from .field_series import field_series
 
 MAX_HIDDEN = 128  #: CUDA scratch size per thread
 
@@ -172,14 +173,10 @@ def committee_outputs(sf, z, field, weights, *, backend=None):
         (_networks_parallel if choice == "cpu_parallel" else _networks_serial)(*args, atomic, dE_dG)
         for k in range(n_members):
             forces[k] = descriptor_forces(dE_dG[k], sf)
-    q, chi, eta, zeta = (atomic[:, :, c] - atomic[:, :, c].mean(axis=1, keepdims=True)
-                         for c in (1, 2, 3, 4))
-    mu0, alpha, beta, gamma = ((x * z).sum(1) for x in (q, chi, eta, zeta))
-    f = field
-    energy = (atomic[:, :, 0].sum(1) - mu0 * f - 0.5 * alpha * f**2 - beta * f**3 / 6
-              - gamma * f**4 / 24)
-    forces[:, :, 2] += f * q + 0.5 * f**2 * chi + f**3 / 6 * eta + f**4 / 24 * zeta
-    return {"energy": energy, "forces": forces,
-            "dipole_z": mu0 + alpha * f + 0.5 * beta * f**2 + gamma * f**3 / 6,
-            "polarizability_zz": alpha + beta * f + 0.5 * gamma * f**2,
-            "charges": q + chi * f + 0.5 * eta * f**2 + zeta * f**3 / 6}
+    coeffs = [atomic[:, :, c] - atomic[:, :, c].mean(axis=1, keepdims=True) for c in (1, 2, 3, 4)]
+    moments = [(x * z).sum(1) for x in coeffs]  # μz0, α, β, γ
+    forces[:, :, 2] += field_series(coeffs, field, 1)
+    return {"energy": atomic[:, :, 0].sum(1) - field_series(moments, field, 1), "forces": forces,
+            "dipole_z": field_series(moments, field, 0),
+            "polarizability_zz": field_series(moments, field, -1),
+            "charges": field_series(coeffs, field, 0)}

@@ -34,6 +34,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from mlpec_lab.kernels.field_series import field_series
 from mlpec_lab.potential.descriptors import Batch, contract_forces
 
 #: scale of the atomic outputs (e_i, q~_i, χ~_i, η~_i, ζ~_i): eV, e, e·Å/V, e·Å²/V², e·Å³/V³
@@ -122,18 +123,16 @@ class FieldAwareBP(nn.Module):
         if forces and not features.requires_grad:
             features = features.detach().requires_grad_(True)
         t = self.structure_terms(features, batch)
-        f = batch.field
-        energy = (t["e0"] - t["mu0"] * f - 0.5 * t["alpha"] * f**2 - t["beta"] * f**3 / 6
-                  - t["gamma"] * f**4 / 24)
-        fa = f[batch.structure]
-        result = {"energy": energy,
-                  "dipole_z": t["mu0"] + t["alpha"] * f + 0.5 * t["beta"] * f**2 + t["gamma"] * f**3 / 6,
-                  "polarizability_zz": t["alpha"] + t["beta"] * f + 0.5 * t["gamma"] * f**2,
-                  "charges": t["q"] + t["chi"] * fa + 0.5 * t["eta"] * fa**2 + t["zeta"] * fa**3 / 6}
+        f, fa = batch.field, batch.field[batch.structure]
+        moments = [t[k] for k in ("mu0", "alpha", "beta", "gamma")]
+        coeffs = [t[k] for k in ("q", "chi", "eta", "zeta")]
+        energy = t["e0"] - field_series(moments, f, 1)
+        result = {"energy": energy, "dipole_z": field_series(moments, f, 0),
+                  "polarizability_zz": field_series(moments, f, -1),
+                  "charges": field_series(coeffs, fa, 0)}
         if forces:
             (dE_dG,) = torch.autograd.grad(energy.sum(), features, create_graph=create_graph)
             direct = torch.zeros(len(features), 3, dtype=features.dtype)
-            direct[:, 2] = (fa * t["q"] + 0.5 * fa**2 * t["chi"] + fa**3 * t["eta"] / 6
-                            + fa**4 * t["zeta"] / 24)
+            direct[:, 2] = field_series(coeffs, fa, 1)
             result["forces"] = contract_forces(dE_dG, batch) + direct
         return result
