@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
-from ase.constraints import FixAtoms
 from ase.io import read as ase_read
 from ase.io import write as ase_write
+
+from mlpec_lab.systems import fixed_atoms
 
 
 @dataclasses.dataclass
@@ -79,11 +80,7 @@ def known_forces(atoms: Atoms) -> np.ndarray:
     zero, so an exact zero vector on a fixed atom means "not labelled", not "no force".
     """
     forces = np.asarray(atoms.calc.results["forces"], float)
-    fixed = np.zeros(len(atoms), bool)
-    for constraint in atoms.constraints:
-        if isinstance(constraint, FixAtoms):
-            fixed[constraint.index] = True
-    return ~(fixed & np.all(forces == 0.0, axis=1))
+    return ~(fixed_atoms(atoms) & np.all(forces == 0.0, axis=1))
 
 
 def frame_text(atoms: Atoms) -> str:

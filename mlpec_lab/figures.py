@@ -285,14 +285,9 @@ def uncertainty_plot(pred):
     """Per structure: committee max force deviation against the true max force error."""
     import numpy as np
 
-    from mlpec_lab.potential.evaluation import per_structure_max
+    from mlpec_lab.potential.evaluation import labelled_force_maxima
 
-    n = pred.sizes["structure"]
-    known = pred.force_known.values.astype(bool)  # atoms whose forces are labels
-    err = np.linalg.norm((pred.forces_pred - pred.forces).values, axis=1)[known]
-    index = pred.structure_index.values[known]
-    max_err = per_structure_max(err, index, n)
-    max_dev = per_structure_max(pred.force_deviation.values[known], index, n)
+    max_dev, max_err, _ = labelled_force_maxima(pred)
     fig, axes = _figure(1, 1, figsize=(4.2, 3.4))
     ax = axes[0, 0]
     names = pred.trajectory.values

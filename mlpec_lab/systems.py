@@ -141,6 +141,15 @@ def interface(
     return atoms
 
 
+def fixed_atoms(atoms: Atoms) -> np.ndarray:
+    """(n,) bool: the atoms a ``FixAtoms`` constraint holds (the rigid electrode)."""
+    fixed = np.zeros(len(atoms), bool)
+    for constraint in atoms.constraints:
+        if isinstance(constraint, FixAtoms):
+            fixed[constraint.index] = True
+    return fixed
+
+
 def validate(atoms: Atoms, elements=FAMILY_ELEMENTS, lz: float = LZ, overlap: float = 0.5) -> None:
     """Raise StructureError if ``atoms`` is outside what the protocol accepts.
 
@@ -193,4 +202,4 @@ def _check_overlaps(atoms: Atoms, overlap: float) -> None:
         )
 
 
-__all__ = ["interface", "validate", "StructureError", "LZ", "FAMILY_ELEMENTS"]
+__all__ = ["interface", "fixed_atoms", "validate", "StructureError", "LZ", "FAMILY_ELEMENTS"]

@@ -69,6 +69,18 @@ def per_structure_max(values, structure_index, n_structures) -> np.ndarray:
     return out
 
 
+def labelled_force_maxima(pred: xr.Dataset):
+    """Per structure, the largest committee force deviation and the largest true force
+    error (eV/Å) over the atoms whose forces are labels (−inf where a structure has none);
+    also returns the mask of those atoms."""
+    known = pred.force_known.values.astype(bool) if "force_known" in pred else np.ones(pred.sizes["atom"], bool)
+    n = pred.sizes["structure"]
+    index = pred.structure_index.values[known]
+    err = np.linalg.norm((pred.forces_pred - pred.forces).values[known], axis=1)
+    return (per_structure_max(pred.force_deviation.values[known], index, n),
+            per_structure_max(err, index, n), known)
+
+
 def _spearman(max_dev, max_err) -> float:
     """Rank correlation over the structures that have labelled forces (others are −inf)."""
     ok = np.isfinite(max_err)
@@ -87,14 +99,11 @@ def metrics(pred: xr.Dataset) -> dict:
     RMSE and named in ``elements_without_force_labels``.
     """
     n = pred.sizes["structure"]
-    known = pred.force_known.values.astype(bool) if "force_known" in pred else np.ones(pred.sizes["atom"], bool)
+    max_dev, max_err, known = labelled_force_maxima(pred)
     symbols = pred.symbol.values[known]
     comp = (pred.forces_pred - pred.forces).values[known]
     f_err = np.linalg.norm(comp, axis=1)
     f_dev = pred.force_deviation.values[known]
-    index = pred.structure_index.values[known]
-    max_dev = per_structure_max(f_dev, index, n)
-    max_err = per_structure_max(f_err, index, n)
     mu_err = (pred.dipole_z_pred - pred.dipole_z).values
     out = {
         "n_structures": n,

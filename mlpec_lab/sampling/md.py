@@ -14,12 +14,11 @@ from __future__ import annotations
 import numpy as np
 from ase import units
 from ase.calculators.singlepoint import SinglePointCalculator
-from ase.constraints import FixAtoms
 from ase.md.langevin import Langevin
 from ase.md.velocitydistribution import MaxwellBoltzmannDistribution, Stationary
 from ase.md.verlet import VelocityVerlet
 
-from mlpec_lab.systems import LZ, MIN_VACUUM
+from mlpec_lab.systems import LZ, MIN_VACUUM, fixed_atoms
 
 #: default wall height, Å: the protocol keeps MIN_VACUUM of empty cell above the film
 DEFAULT_WALL_Z = LZ - MIN_VACUUM
@@ -98,11 +97,7 @@ def vacuum_wall(atoms, z_wall: float, spring: float = 5.0) -> VacuumWall:
     if len(high):
         raise ValueError(f"{len(high)} atoms already sit above the wall at z = {z_wall} Å "
                          f"(highest at {atoms.positions[:, 2].max():.1f} Å)")
-    fixed = np.zeros(len(atoms), bool)
-    for c in atoms.constraints:
-        if isinstance(c, FixAtoms):
-            fixed[c.index] = True
-    return VacuumWall(np.flatnonzero(~fixed), z_wall, spring)
+    return VacuumWall(np.flatnonzero(~fixed_atoms(atoms)), z_wall, spring)
 
 
 def _without_walls(atoms):
