@@ -46,7 +46,7 @@ def _potential(out: Path, quick: bool) -> list[Path]:
     from mlpec_lab.paths import DATA_DIR, SHIPPED_MODEL
     from mlpec_lab.potential.evaluation import predictions
     from mlpec_lab.potential.modelfile import load_committee
-    from mlpec_lab.sampling.exploration import explore, select_uncertain
+    from mlpec_lab.sampling.exploration import TRUST_WINDOW, explore, select_uncertain
     from mlpec_lab.systems import interface
 
     written = []
@@ -59,8 +59,8 @@ def _potential(out: Path, quick: bool) -> list[Path]:
         _save(learning_curves_plot(curves.load()), out / "potential_learning_curves.png", written)
     start = interface(n_water=12, ions="NaCl", field=-0.25, seed=11)  # as notebook 02
     frames = explore(start, (members, payload), 60 if quick else 1000, every=10)
-    picks = select_uncertain(frames[1:], 6, 0.15, 3.0, min_separation=3)
-    _save(exploration_plot(frames, picks, 0.15, 3.0), out / "potential_exploration.png", written)
+    picks = select_uncertain(frames[1:], 6, *TRUST_WINDOW, min_separation=3)
+    _save(exploration_plot(frames, picks, *TRUST_WINDOW), out / "potential_exploration.png", written)
     return written
 
 

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from mlpec_lab.datasets import append_frames
+from mlpec_lab.potential.cli import add_trust_window_arguments
 from mlpec_lab.reference.labelling import label
 from mlpec_lab.sampling.exploration import explore, select_uncertain
 from mlpec_lab.sampling.training_set import INDEPENDENT_FIELDS
@@ -36,8 +37,7 @@ if __name__ == "__main__":
     p.add_argument("out")
     p.add_argument("--per-run", type=int, default=6)
     p.add_argument("--steps", type=int, default=2000, help="MD steps per run (0.5 fs)")
-    p.add_argument("--low", type=float, default=0.15, help="trust window, eV/Å")
-    p.add_argument("--high", type=float, default=3.0, help="trust window, eV/Å")
+    add_trust_window_arguments(p)
     args = p.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -14,13 +14,13 @@ with the model's hash); labelling resumes.
 import argparse
 import hashlib
 import json
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 from mlpec_lab.datasets import append_frames, read_dataset
 from mlpec_lab.potential.calculator import MLPotential
+from mlpec_lab.potential.cli import add_trust_window_arguments
 from mlpec_lab.reference.labelling import label
 from mlpec_lab.sampling.exploration import select_uncertain
 
@@ -30,8 +30,7 @@ if __name__ == "__main__":
     p.add_argument("trajectory")
     p.add_argument("out")
     p.add_argument("--picks", type=int, default=24)
-    p.add_argument("--low", type=float, default=0.15, help="trust window, eV/Å")
-    p.add_argument("--high", type=float, default=3.0, help="trust window, eV/Å")
+    add_trust_window_arguments(p)
     args = p.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -43,9 +42,7 @@ if __name__ == "__main__":
         for a in frames:
             b = a.copy()
             b.calc = calc
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                b.get_potential_energy()
+            b.get_potential_energy()  # "quiet": the deviation is recorded, not warned about
             a.calc = None
             a.info.update(max_force_deviation=float(calc.results["max_force_deviation"]),
                           explored_with=model_hash, trajectory="nve_20ps")

@@ -19,7 +19,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from mlpec_lab.figures import exploration_plot, learning_curves_plot
-from mlpec_lab.sampling.exploration import explore, select_uncertain
+from mlpec_lab.sampling.exploration import TRUST_WINDOW, explore, select_uncertain
 
 
 def _png(fig) -> bytes:
@@ -36,7 +36,7 @@ class ActiveLearningPanel:
     every: MD steps between recorded frames; min_separation: recorded frames between picks.
     """
 
-    def __init__(self, atoms, model, out="out/active", window=(0.15, 3.0), n_picks=6,
+    def __init__(self, atoms, model, out="out/active", window=TRUST_WINDOW, n_picks=6,
                  steps=400, every=10, temperature=330.0, min_separation=3):
         if hasattr(model, "members") and hasattr(model, "payload"):
             self.model, self.curves_path = (model.members, model.payload), None

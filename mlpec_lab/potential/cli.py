@@ -122,6 +122,14 @@ def _explore(args) -> int:
     return 0
 
 
+def add_trust_window_arguments(parser) -> None:
+    """--low/--high: the trust window on the max committee force deviation (eV/Å)."""
+    from mlpec_lab.sampling.exploration import TRUST_WINDOW
+
+    parser.add_argument("--low", type=float, default=TRUST_WINDOW[0], help="trust window, eV/Å")
+    parser.add_argument("--high", type=float, default=TRUST_WINDOW[1], help="trust window, eV/Å")
+
+
 def register(sub) -> None:
     from mlpec_lab.sampling.md import DEFAULT_WALL_Z
 
@@ -184,8 +192,7 @@ def register(sub) -> None:
     p.add_argument("--every", type=int, default=20, help="record a frame every N steps")
     p.add_argument("--field", type=float, default=None, help="Fz, V/Å (default: the structure's)")
     p.add_argument("--temperature", type=float, default=330.0, help="K")
-    p.add_argument("--low", type=float, default=0.15, help="trust window, eV/Å")
-    p.add_argument("--high", type=float, default=3.0, help="trust window, eV/Å")
+    add_trust_window_arguments(p)
     p.add_argument("--picks", type=int, default=6, help="frames to pick at most")
     p.add_argument("--min-separation", type=int, default=3, help="recorded frames between picks")
     p.add_argument("--seed", type=int, default=0)

@@ -12,6 +12,10 @@ import numpy as np
 
 from mlpec_lab.sampling.md import MDStopped, run_md
 
+#: default trust window (low, high) on the max committee force deviation, eV/Å: the one
+#: the shipped active-learning rounds used
+TRUST_WINDOW = (0.15, 3.0)
+
 
 def explore(atoms, model, steps: int, *, field: float | None = None, temperature: float = 330.0,
             timestep: float = 0.5, friction: float = 0.02, every: int = 10, seed: int = 0) -> list:

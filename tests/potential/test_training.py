@@ -40,10 +40,16 @@ def test_committee_learns_synthetic_reference_and_ranks_its_errors(synthetic_dat
     assert set(curves.dims) == {"member", "epoch"} and curves.val_force_rmse.attrs["units"] == "eV/Å"
 
 
-def test_interrupted_training_resumes_to_the_same_weights(synthetic_frames, tmp_path):
+@pytest.fixture(scope="module")
+def ten_samples(synthetic_frames):
+    """(spec, samples, train indices, validation indices) of 10 synthetic frames."""
     spec = small_spec()
     samples = prepare(synthetic_frames[:10], spec)
-    tr, va = split_indices(len(samples), 0.2, 0)
+    return (spec, samples, *split_indices(len(samples), 0.2, 0))
+
+
+def test_interrupted_training_resumes_to_the_same_weights(ten_samples, tmp_path):
+    spec, samples, tr, va = ten_samples
     cfg = dataclasses.replace(CFG, epochs=4)
     straight, _ = train_member(samples, tr, va, spec, cfg, 0, tmp_path / "a.ckpt")
     train_member(samples, tr, va, spec, dataclasses.replace(cfg, epochs=2), 0, tmp_path / "b.ckpt")
@@ -58,10 +64,8 @@ def test_interrupted_training_resumes_to_the_same_weights(synthetic_frames, tmp_
         assert torch.equal(a, b), k
 
 
-def test_a_checkpoint_beyond_the_epoch_budget_is_not_reused(synthetic_frames, tmp_path):
-    spec = small_spec()
-    samples = prepare(synthetic_frames[:10], spec)
-    tr, va = split_indices(len(samples), 0.2, 0)
+def test_a_checkpoint_beyond_the_epoch_budget_is_not_reused(ten_samples, tmp_path):
+    spec, samples, tr, va = ten_samples
     cfg = dataclasses.replace(CFG, epochs=3)
     train_member(samples, tr, va, spec, cfg, 0, tmp_path / "m.ckpt")
     with pytest.warns(UserWarning, match="more than the 2 asked for"):
@@ -70,11 +74,8 @@ def test_a_checkpoint_beyond_the_epoch_budget_is_not_reused(synthetic_frames, tm
     assert len(curve["val_loss"]) == 2
 
 
-def test_a_checkpoint_from_another_run_is_not_resumed(synthetic_frames, tmp_path):
-    import pytest
-    spec = small_spec()
-    samples = prepare(synthetic_frames[:10], spec)
-    tr, va = split_indices(len(samples), 0.2, 0)
+def test_a_checkpoint_from_another_run_is_not_resumed(ten_samples, tmp_path):
+    spec, samples, tr, va = ten_samples
     cfg = dataclasses.replace(CFG, epochs=2)
     train_member(samples, tr, va, spec, cfg, 0, tmp_path / "m.ckpt")
     other = dataclasses.replace(cfg, hidden=8)  # another architecture: its weights cannot load
