@@ -76,6 +76,9 @@ class ActiveLearningPanel:
         self.explore_button.on_click(lambda _: self._in_thread(self.explore))
         self.label_button.on_click(lambda _: self._in_thread(self.label))
         self.window.observe(lambda _: self.select(), names="value")
+        self.field_slider.observe(
+            lambda change: setattr(self.status, "value", f"the next exploration runs at Fz = "
+                                   f"{change['new']:+.2f} V/Å"), names="value")
         self.n_picks.observe(lambda _: self.select(), names="value")
         self.widget = widgets.VBox([
             widgets.HBox([self.field_slider, self.temperature, self.steps]),
@@ -114,6 +117,11 @@ class ActiveLearningPanel:
     def select(self) -> list:
         """Pick from the explored frames with the current window; redraw."""
         low, high = self.window.value
+        if not low < high:  # a range slider dragged shut: nothing to pick, say why
+            self.picks = []
+            self.label_button.disabled = True
+            self.status.value = f"the trust window needs low < high, got {low:g}, {high:g} eV/Å"
+            return self.picks
         # step 0 of each run is the starting structure, not an explored one
         candidates = [a for a in self.frames if a.info["md_step"] > 0]
         self.picks = select_uncertain(candidates, int(self.n_picks.value), low, high,

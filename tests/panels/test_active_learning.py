@@ -28,6 +28,10 @@ def test_explore_traces_the_deviation_and_picks_inside_the_window(panel):
     assert panel.picks == [] and panel.label_button.disabled and len(panel.frames) == 11
     panel.window.value = (0.0, top * 1.01)
     assert panel.picks[0].info["max_force_deviation"] in sigma_all
+    panel.window.value = (1.0, 1.0)  # a range slider dragged shut, as in the browser
+    assert panel.picks == [] and "low < high" in panel.status.value
+    panel.field_slider.value = -0.2
+    assert "Fz = -0.20" in panel.status.value
 
 
 def test_picks_are_labelled_by_the_oracle_once(panel):
