@@ -52,11 +52,18 @@ class FieldResponsePanel:
         self.status = widgets.HTML()
         self.image = widgets.Image(format="png", layout=widgets.Layout(width="820px"))
         self.compute_button.on_click(lambda _: self._on_click())
+        for control in (self.range_slider, self.points):  # say what the next scan will be
+            control.observe(lambda _: self._announce(), names="value")
         self.widget = widgets.VBox([
             widgets.HBox([self.range_slider, self.points, self.reference, self.compute_button]),
             self.image, self.status])
         if compute:
             self.compute()
+
+    def _announce(self):
+        lo, hi = self.range_slider.value
+        self.status.value = (f"next scan: {int(self.points.value)} fields from {lo:+.2f} to "
+                             f"{hi:+.2f} V/Å; press Compute")
 
     def fields(self) -> np.ndarray:
         """The Fz values (V/Å) of the next scan."""

@@ -113,6 +113,7 @@ def test_field_response_panel(stand_in):
     assert fit == pytest.approx(analytic, rel=1e-4, abs=1e-6)
     before = panel.image.value
     panel.range_slider.value = (-0.4, 0.4)
+    assert "next scan: 5 fields from -0.40 to +0.40 V/Å" in panel.status.value
     panel.compute_button.click()  # as a person pressing Compute
     assert panel.result.field.values == pytest.approx(np.linspace(-0.4, 0.4, 5))
     assert panel.image.value != before
