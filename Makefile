@@ -6,6 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.mlpec-installed
 PORT   ?= 8888
+LAB_ARGS ?=
 export OMP_NUM_THREADS ?= 1
 
 .PHONY: setup lab test demo bench clean
@@ -23,7 +24,7 @@ $(STAMP): pyproject.toml setup.py
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 --port=$(PORT) --no-browser \
 	    --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks/00_tour.ipynb \
-	    $(if $(filter 0,$(shell id -u)),--allow-root,)
+	    $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
 
 test: $(STAMP)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)

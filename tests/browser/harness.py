@@ -247,6 +247,15 @@ JS_START_RUN_ALL = r"""
   return true; }
 """
 
+JS_RUN_THROUGH = r"""
+(index) => { window.__bt_run = undefined;
+  const panel = window.jupyterapp.shell.currentWidget;
+  panel.content.activeCellIndex = index + 1;
+  window.jupyterapp.commands.execute('notebook:run-all-above').then(
+      (r) => { window.__bt_run = String(r); }, (e) => { window.__bt_run = 'rejected: ' + e; });
+  return true; }
+"""
+
 JS_CELLS = r"""
 () => { const nb = window.jupyterapp.shell.currentWidget.content; const out = [];
   nb.widgets.forEach((cell, i) => {
@@ -326,17 +335,38 @@ JS_TAG_SLIDERS = r"""
 # The session: server + browser
 # ---------------------------------------------------------------------------
 
+def lab_options(token: str, settings: Path, workspaces: Path) -> list[str]:
+    """The JupyterLab options a browser session needs on top of a plain ``jupyter lab``:
+    a known token, ``window.jupyterapp`` for the page scripts, private settings and
+    workspaces, no extension manager or update checks."""
+    return [f"--IdentityProvider.token={token}", "--LabApp.expose_app_in_browser=True",
+            "--LabApp.extension_manager=readonly",
+            # no update check from the server either (news: fetchNews=false in LAB_SETTINGS)
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            f"--LabApp.workspaces_dir={workspaces}", f"--LabApp.user_settings_dir={settings}"]
+
+
+def jupyterlab_argv(port: int, token: str, root: Path, options: list[str]) -> list[str]:
+    """The default server: this Python's JupyterLab on 127.0.0.1:port serving ``root``."""
+    return [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+            f"--ServerApp.root_dir={root}", *options]
+
+
 class LabSession:
     """JupyterLab + Chromium for the duration of a ``with`` block.
 
     root     server root (see prepare_root); outdir: screenshots + report.json;
     env      extra environment for the server and its kernels (e.g. MLPEC_QUICK=1);
-    timeout  overall budget (s): past it a watchdog stops server and browser by PID.
+    timeout  overall budget (s): past it a watchdog stops server and browser by PID;
+    server_argv  (port, token, root, options) -> the server's command line (default
+             ``jupyterlab_argv``; ``benchmarks/time_to_live_md.py`` runs ``make lab``).
     """
 
     def __init__(self, root: Path, outdir: Path, env: dict | None = None, timeout: float = 240,
-                 viewport=(1280, 1000), chromium_flags=()):
+                 viewport=(1280, 1000), chromium_flags=(), server_argv=None):
         self.root, self.outdir = Path(root), Path(outdir)
+        self.server_argv = server_argv or jupyterlab_argv
         self.env_extra = dict(env or {})
         self.timeout, self.viewport = timeout, viewport
         self.extra_flags = list(chromium_flags)
@@ -437,15 +467,8 @@ class LabSession:
                    JUPYTER_RUNTIME_DIR=str(self.work / "jupyter-runtime"),
                    IPYTHONDIR=str(self.work / "ipython"), PYTHONUNBUFFERED="1",
                    **self.env_extra)
-        argv = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-                f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
-                "--LabApp.expose_app_in_browser=True",
-                "--LabApp.extension_manager=readonly",
-                # no update check from the server either (news: fetchNews=false below)
-                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-                f"--LabApp.workspaces_dir={self.work / 'lab-workspaces'}",
-                f"--LabApp.user_settings_dir={settings}"]
+        argv = self.server_argv(port, self.token, self.root,
+                                lab_options(self.token, settings, self.work / "lab-workspaces"))
         self._server_log = open(self.outdir / "lab-server.log", "w")
         self._server = subprocess.Popen(argv, stdout=self._server_log, stderr=subprocess.STDOUT,
                                         env=env, cwd=self.root, start_new_session=True)
@@ -639,6 +662,25 @@ class NotebookPage:
         self.page.evaluate(JS_START_RUN_ALL)
         self._started = True
         return self
+
+    def run_through(self, index: int, timeout: float = 180) -> list[dict]:
+        """Run the cells 0..index (as Run > Run All Above on the next cell) and wait until the
+        kernel is idle; returns the cells as run_all does."""
+        self._front()
+        self.page.evaluate(JS_RUN_THROUGH, index)
+        self.page.wait_for_function("() => window.__bt_run !== undefined",
+                                    timeout=self._ms(timeout), polling=250)
+        self._wait_idle(timeout)
+        self.cells = self.page.evaluate(JS_CELLS)
+        self.s.log(f"{self.rel}: ran cells 0..{index}")
+        return self.cells
+
+    def click_button(self, label: str, timeout: float = 10) -> None:
+        """Click the (first visible) widget button whose text is ``label``."""
+        self._front()
+        button = self.page.locator(f"{self.ROOT} button.jupyter-button", has_text=label).first
+        button.scroll_into_view_if_needed(timeout=self._ms(timeout))
+        button.click(timeout=self._ms(timeout))
 
     def run_all(self, timeout: float = 180) -> list[dict]:
         """Run > Run All Cells (unless start_run_all() did); wait until it has finished and
