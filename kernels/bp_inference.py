@@ -11,7 +11,9 @@ descriptor derivative blocks into forces and add the direct field force (Fz q_i 
 (docstring there). Weights are stacked over members ``k`` and elements ``s``: ``w0 (K, S,
 n_even, h)``, ``b0 (K, S, h)``, ``w1 (K, S, h, h)``, ``b1``, ``w2 (K, S, h, 3 + 2 n_odd)``,
 ``b2 (K, S, 3 + 2 n_odd)``; ``mean``, ``std (K, S, n_even)``; ``odd_std (K, S, n_odd)``;
-``offset (K, S)``; ``scale (K, 5)``.
+``offset (K, S)``; ``scale (K, 5)``. With height functions (``electrode_height``) the
+even inputs are [G2, G5, height even] and the odd ones [Gz, height odd]: the networks
+see them as more columns, and their forces are added here from dE/d(height).
 """
 
 import math
@@ -20,6 +22,7 @@ import numpy as np
 from numba import cuda, njit, prange
 
 from .backend import cuda_blocks, select_backend
+from .electrode_height import height_basis, height_forces
 from .field_series import field_series
 
 MAX_HIDDEN = 128  #: CUDA scratch size per thread
@@ -129,19 +132,29 @@ def _networks_cuda(features, species, dz, field, w0, b0, w1, b1, w2, b2, mean, s
                           b2, mean, std, odd_std, offset, scale, atomic, dE_dG, h1, h2)
 
 
-def committee_outputs(sf, z, field, weights, *, backend=None):
+def committee_outputs(sf, z, field, weights, *, height=None, backend=None):
     """Per-member energies, forces, dipoles of one structure.
 
     sf: :class:`~mlpec_lab.kernels.symmetry_functions.SymmetryFunctions`; z: (n,) Å;
-    field: Fz V/Å; weights: dict of the stacked arrays named in the module docstring.
-    Returns dict: energy (K,) eV, forces (K, n, 3) eV/Å, dipole_z (K,) e·Å,
-    polarizability_zz (K,) e·Å²/V, charges (K, n) e.
+    field: Fz V/Å; weights: dict of the stacked arrays named in the module docstring;
+    height: (centers Å, width Å, (n,) bool mask of the metal atoms) when the model has
+    height functions. Returns dict: energy (K,) eV, forces (K, n, 3) eV/Å, dipole_z (K,)
+    e·Å, polarizability_zz (K,) e·Å²/V, charges (K, n) e.
     """
     from .symmetry_functions import _contract_forces_cuda, descriptor_forces, species_pair_index
 
-    features = np.ascontiguousarray(sf.features, np.float64)
-    n = len(features)
     z = np.asarray(z, np.float64)
+    features = np.ascontiguousarray(sf.features, np.float64)
+    n_desc = features.shape[1]
+    if height is not None:  # columns [even | height even | odd | height odd]
+        centers, width, metal = height
+        h_even, h_odd, dh_even, dh_odd = height_basis(z, metal, centers, width)
+        n_even = n_desc - sf.n_odd * sf.angular_derivatives.shape[1]
+        features = np.ascontiguousarray(np.hstack([features[:, :n_even], h_even,
+                                                   features[:, n_even:], h_odd]))
+        m = h_even.shape[1]
+        desc_cols = np.r_[0:n_even, n_even + m:n_desc + m]
+    n = len(features)
     dz = z - z.mean()
     w = {key: np.ascontiguousarray(weights[key], np.float64)
          for key in ("w0", "b0", "w1", "b1", "w2", "b2", "mean", "std", "odd_std", "offset",
@@ -160,6 +173,9 @@ def committee_outputs(sf, z, field, weights, *, backend=None):
         d_atomic, d_grad = cuda.to_device(atomic), cuda.to_device(dE_dG)
         _networks_cuda[cuda_blocks(n * n_members)](*dev, d_atomic, d_grad)
         atomic = d_atomic.copy_to_host()
+        if height is not None:
+            dE_dG = d_grad.copy_to_host()
+            d_grad = cuda.to_device(np.ascontiguousarray(dE_dG[:, :, desc_cols]))
         blocks = [cuda.to_device(a) for a in (sf.pair_i, sf.pair_j, sf.species,
                                               sf.radial_derivatives, sf.angular_slot,
                                               sf.angular_derivatives)]
@@ -172,7 +188,12 @@ def committee_outputs(sf, z, field, weights, *, backend=None):
     else:
         (_networks_parallel if choice == "cpu_parallel" else _networks_serial)(*args, atomic, dE_dG)
         for k in range(n_members):
-            forces[k] = descriptor_forces(dE_dG[k], sf)
+            forces[k] = descriptor_forces(dE_dG[k] if height is None else
+                                          np.ascontiguousarray(dE_dG[k][:, desc_cols]), sf)
+    if height is not None:
+        for k in range(n_members):
+            forces[k, :, 2] += height_forces(dE_dG[k][:, n_even:n_even + m], dE_dG[k][:, n_desc + m:],
+                                             dh_even, dh_odd, metal)
     coeffs = [atomic[:, :, c] - atomic[:, :, c].mean(axis=1, keepdims=True) for c in (1, 2, 3, 4)]
     moments = [(x * z).sum(1) for x in coeffs]  # μz0, α, β, γ
     forces[:, :, 2] += field_series(coeffs, field, 1)

@@ -9,13 +9,17 @@ holds only ``str``, ``float`` and lists of them::
      "angular_etas": [...], "angular_zetas": [...],      # Å^-2, >= 1
      "angular_lambdas": [...],                            # +1 or -1; one G5 per triple
      "odd_etas": [...], "odd_shifts": [...],              # Å^-2, Å; one Gz per pair
+     "height_centers": [...], "height_width": 1.5,        # Å; height above the electrode
+     "electrode": "Pt",                                   # its element
      "cutoff_function": "cosine"}
 
 The ``odd`` functions Gz = sum_j (z_ij / r_ij) exp(-eta (r_ij - shift)^2) fc(r_ij) project
 the bonds on the surface normal (the direction of the field): they change sign under the
 mirror z -> -z, which the field breaks and G2/G5 cannot see. The model uses them only
-for the field response (``mlpec_lab.potential.model``). Older specs without them read
-as having none.
+for the field response (``mlpec_lab.potential.model``). The optional height functions
+(``electrode_height``: an even and an odd Gaussian pair per centre, of the height above
+the mean height of the ``electrode`` atoms) are not symmetry functions: the model
+computes them itself. Older specs without odd or height functions read as having none.
 """
 
 import itertools
@@ -25,10 +29,18 @@ import numpy as np
 DEFAULT_SPECIES = ("H", "O", "Na", "Cl", "Pt")
 
 
-def default_spec(species=DEFAULT_SPECIES, rc_radial=6.0, rc_angular=4.0, n_radial=8, n_odd=4):
+#: height functions of ``default_spec(height=True)``: from the metal's top layer (d ≈ 2.3 Å
+#: for 3 layers) to the top of the electrolyte (z ≤ 24 Å, d ≈ 20 Å), overlapping at half-width
+HEIGHT_CENTERS = (2.0, 5.0, 8.0, 11.0, 14.0, 17.0, 20.0)
+HEIGHT_WIDTH = 1.5
+
+
+def default_spec(species=DEFAULT_SPECIES, rc_radial=6.0, rc_angular=4.0, n_radial=8, n_odd=4,
+                 height=False):
     """``n_radial`` radial G2 (shifts 0.8 Å to rc_radial - 0.5 Å), 8 angular G5
     (eta in {0.01, 0.3} Å^-2, zeta in {1, 4}, lambda in {-1, 1}) and ``n_odd`` odd Gz
-    (shifts 1 Å to rc_radial - 1 Å, Gaussians overlapping at half-width)."""
+    (shifts 1 Å to rc_radial - 1 Å, Gaussians overlapping at half-width); with
+    ``height``, the height functions at ``HEIGHT_CENTERS`` above the Pt electrode."""
     shifts = np.linspace(0.8, rc_radial - 0.5, n_radial)
     eta = 0.5 / (shifts[1] - shifts[0]) ** 2  # Gaussians overlap at half-width
     triples = list(itertools.product([0.01, 0.3], [1.0, 4.0], [-1.0, 1.0]))
@@ -45,6 +57,9 @@ def default_spec(species=DEFAULT_SPECIES, rc_radial=6.0, rc_angular=4.0, n_radia
         "angular_lambdas": [t[2] for t in triples],
         "odd_etas": [odd_eta] * len(odd_shifts),
         "odd_shifts": odd_shifts.tolist(),
+        "height_centers": list(HEIGHT_CENTERS) if height else [],
+        "height_width": HEIGHT_WIDTH,
+        "electrode": "Pt",
         "cutoff_function": "cosine",
     })
 
@@ -65,6 +80,9 @@ def validated_spec(spec):
            "angular_lambdas": floats("angular_lambdas"),
            "odd_etas": floats("odd_etas") if "odd_etas" in spec else [],
            "odd_shifts": floats("odd_shifts") if "odd_shifts" in spec else [],
+           "height_centers": floats("height_centers") if "height_centers" in spec else [],
+           "height_width": float(spec.get("height_width", HEIGHT_WIDTH)),
+           "electrode": str(spec.get("electrode", "Pt")),
            "cutoff_function": str(spec.get("cutoff_function", "cosine"))}
     if out["cutoff_function"] != "cosine":
         raise ValueError(f"only the cosine cutoff function exists, got {out['cutoff_function']!r}")
@@ -76,6 +94,8 @@ def validated_spec(spec):
         raise ValueError("odd_etas and odd_shifts must have the same length")
     if not len(out["angular_etas"]) == len(out["angular_zetas"]) == len(out["angular_lambdas"]):
         raise ValueError("angular_etas, angular_zetas and angular_lambdas must have one length")
+    if out["height_width"] <= 0:
+        raise ValueError(f"height_width must be a positive length in Å, got {out['height_width']}")
     if any(z < 1 for z in out["angular_zetas"]):
         raise ValueError("angular_zetas must be >= 1")
     if len(set(out["species"])) != len(out["species"]) or not out["species"]:
@@ -97,3 +117,8 @@ def n_odd_features(spec):
 def n_features(spec):
     """Number of symmetry functions per atom (even, then odd)."""
     return n_even_features(spec) + n_odd_features(spec)
+
+
+def n_height_features(spec):
+    """Number of height functions per atom, each as an even and an odd column."""
+    return len(spec.get("height_centers", []))

@@ -97,7 +97,11 @@ class MLPotential(Calculator):
         sf = symmetry_functions(atoms.positions, atoms.cell.array, atoms.pbc,
                                 atoms.get_chemical_symbols(), self.spec,
                                 backend=self.parameters.backend)
-        out = committee_outputs(sf, atoms.positions[:, 2], fz, self.weights,
+        height = None
+        if self.spec.get("height_centers"):
+            height = (self.spec["height_centers"], self.spec["height_width"],
+                      np.array(atoms.get_chemical_symbols()) == self.spec["electrode"])
+        out = committee_outputs(sf, atoms.positions[:, 2], fz, self.weights, height=height,
                                 backend=self.parameters.backend)
         forces = out["forces"].mean(0)
         deviations = np.sqrt(((out["forces"] - forces) ** 2).sum(-1).mean(0))

@@ -17,7 +17,7 @@ def _train(args) -> int:
                          weight_dipole=args.weights[2], dtype=args.dtype, seed=args.seed,
                          max_force=args.max_force if args.max_force > 0 else None)
     spec = default_spec(rc_radial=args.rc_radial, rc_angular=args.rc_angular,
-                        n_radial=args.n_radial)
+                        n_radial=args.n_radial, height=args.height_features)
     summary = train_committee(args.data, args.out, n_members=args.members, cfg=cfg, spec=spec,
                               executor=args.executor, workers=args.workers)
     print(json.dumps({"model": args.out, **summary}, indent=1))
@@ -143,6 +143,9 @@ def register(sub) -> None:
     p.add_argument("--n-radial", type=int, default=16, help="radial symmetry functions per element")
     p.add_argument("--rc-radial", type=float, default=6.0, help="radial cutoff, Å")
     p.add_argument("--rc-angular", type=float, default=4.0, help="angular cutoff, Å")
+    p.add_argument("--height-features", action="store_true",
+                   help="give the networks each atom's height above the electrode "
+                        "(kernels/electrode_height.py)")
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--weight-decay", type=float, default=0.0,
                    help="AdamW weight decay of the network weights (0: plain Adam)")

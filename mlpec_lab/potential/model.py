@@ -28,6 +28,13 @@ vanishes and the leading correction is the quartic γ (the oracle's bare slab ha
 45–83 e·Å⁴/V³; a model without it learns an α averaged over the trained field range).
 Forces: −∂E/∂r through G (the descriptor derivative blocks) plus the direct term
 (Fz q_i + ½Fz² χ_i + ⅙Fz³ η_i + Fz⁴ ζ_i/24) on z_i.
+
+Optional height functions (spec ``height_centers``, ``kernels/electrode_height.py``): the
+height d_i of each atom above the metal's mean height, as even functions appended to the
+network inputs and odd ones appended to Gz (so χ and ζ may depend on it with the right
+parity). They let charge responses grow with the distance from the electrode, as the
+oracle's field-driven charge transfer across the electrolyte does; their forces act on
+z_i and, through the mean, on the metal atoms.
 """
 from __future__ import annotations
 
@@ -65,16 +72,22 @@ class FieldAwareBP(nn.Module):
     scale of Gz (no shift: a shift would break the oddness); energy_offset: (S,) eV.
     """
 
-    def __init__(self, species, n_features: int, hidden: int = 32, n_odd: int = 0):
+    def __init__(self, species, n_features: int, hidden: int = 32, n_odd: int = 0,
+                 height_centers=(), height_width: float = 1.5, electrode: str = "Pt"):
         super().__init__()
         self.species = list(species)
         self.hidden = hidden
-        self.n_odd = n_odd
+        self.n_even, self.n_odd = n_features, n_odd
+        self.height_centers = tuple(float(c) for c in height_centers)
+        self.height_width = float(height_width)
+        self.electrode_index = self.species.index(electrode) if electrode in self.species else -1
+        m = len(self.height_centers)
         s = len(self.species)
-        self.networks = nn.ModuleList([ElementNetwork(n_features, hidden, n_odd) for _ in range(s)])
-        self.register_buffer("feature_mean", torch.zeros(s, n_features))
-        self.register_buffer("feature_std", torch.ones(s, n_features))
-        self.register_buffer("odd_std", torch.ones(s, n_odd))
+        self.networks = nn.ModuleList([ElementNetwork(n_features + m, hidden, n_odd + m)
+                                       for _ in range(s)])
+        self.register_buffer("feature_mean", torch.zeros(s, n_features + m))
+        self.register_buffer("feature_std", torch.ones(s, n_features + m))
+        self.register_buffer("odd_std", torch.ones(s, n_odd + m))
         self.register_buffer("energy_offset", torch.zeros(s))
         self.register_buffer("output_scale", torch.tensor(OUTPUT_SCALES))
 
@@ -83,27 +96,49 @@ class FieldAwareBP(nn.Module):
         """An untrained model (unit normalisation, zero offsets) for descriptor ``spec``."""
         from mlpec_lab.kernels.symmetry_spec import n_even_features, n_odd_features
 
-        return cls(spec["species"], n_even_features(spec), hidden, n_odd_features(spec))
+        return cls(spec["species"], n_even_features(spec), hidden, n_odd_features(spec),
+                   spec.get("height_centers", ()), spec.get("height_width", 1.5),
+                   spec.get("electrode", "Pt"))
 
-    def atomic_outputs(self, features, species):
+    def height_features(self, z, batch: Batch):
+        """Even and odd height functions (n, m) of every atom at heights ``z`` (Å): the
+        torch twin of ``kernels.electrode_height.height_basis``."""
+        metal = (batch.species == self.electrode_index).to(z.dtype)
+        count = torch.zeros(batch.n_structures, dtype=z.dtype).index_add(0, batch.structure, metal)
+        zsum = torch.zeros(batch.n_structures, dtype=z.dtype).index_add(0, batch.structure, metal * z)
+        d = (z - (zsum / count.clamp(min=1))[batch.structure]).unsqueeze(1)
+        c = torch.tensor(self.height_centers, dtype=z.dtype)
+        w2 = 2 * self.height_width**2
+        gm, gp = torch.exp(-(d - c) ** 2 / w2), torch.exp(-(d + c) ** 2 / w2)
+        has_metal = (count > 0).to(z.dtype)[batch.structure].unsqueeze(1)
+        return (gm + gp) * has_metal, (gm - gp) * has_metal
+
+    def atomic_outputs(self, features, species, height=None):
         """(n, 5): e_i (eV, offset included), q~_i (e), χ~_i (e·Å/V), η~_i (e·Å²/V²),
-        ζ~_i (e·Å³/V³)."""
-        n_even, n_odd = self.feature_mean.shape[1], self.n_odd
-        x = (features[:, :n_even] - self.feature_mean[species]) / self.feature_std[species]
+        ζ~_i (e·Å³/V³). height: (even, odd) height functions when the model has them."""
+        even, odd = features[:, :self.n_even], features[:, self.n_even:]
+        if height is not None:
+            even, odd = torch.cat([even, height[0]], 1), torch.cat([odd, height[1]], 1)
+        n_odd = odd.shape[1]
+        x = (even - self.feature_mean[species]) / self.feature_std[species]
         raw = torch.zeros(len(features), 3 + 2 * n_odd, dtype=features.dtype)
         for s, net in enumerate(self.networks):
             mask = species == s
             if mask.any():
                 raw = raw.index_put((mask.nonzero().squeeze(1),), net(x[mask]))
-        odd = features[:, n_even:] / self.odd_std[species]
+        odd = odd / self.odd_std[species]
         chi = (raw[:, 3:3 + n_odd] * odd).sum(1, keepdim=True)
         zeta = (raw[:, 3 + n_odd:] * odd).sum(1, keepdim=True)
         out = torch.cat([raw[:, :2], chi, raw[:, 2:3], zeta], 1) * self.output_scale
         return torch.cat([(out[:, 0] + self.energy_offset[species]).unsqueeze(1), out[:, 1:]], 1)
 
-    def structure_terms(self, features, batch: Batch):
-        """Per-structure E0, μz0, α, β, γ and the neutral per-atom q, χ, η, ζ, as a dict."""
-        out = self.atomic_outputs(features, batch.species)
+    def structure_terms(self, features, batch: Batch, z_height=None):
+        """Per-structure E0, μz0, α, β, γ and the neutral per-atom q, χ, η, ζ, as a dict.
+        z_height: the heights (Å) the height functions see (default ``batch.z``)."""
+        height = None
+        if self.height_centers:
+            height = self.height_features(batch.z if z_height is None else z_height, batch)
+        out = self.atomic_outputs(features, batch.species, height)
         n = batch.n_structures
 
         def total(x):
@@ -122,7 +157,10 @@ class FieldAwareBP(nn.Module):
         features = batch.features
         if forces and not features.requires_grad:
             features = features.detach().requires_grad_(True)
-        t = self.structure_terms(features, batch)
+        z_height = None  # a leaf of its own: the moments' z-derivative is the direct term below
+        if self.height_centers:
+            z_height = batch.z.detach().clone().requires_grad_(forces)
+        t = self.structure_terms(features, batch, z_height)
         f, fa = batch.field, batch.field[batch.structure]
         moments = [t[k] for k in ("mu0", "alpha", "beta", "gamma")]
         coeffs = [t[k] for k in ("q", "chi", "eta", "zeta")]
@@ -131,8 +169,9 @@ class FieldAwareBP(nn.Module):
                   "polarizability_zz": field_series(moments, f, -1),
                   "charges": field_series(coeffs, fa, 0)}
         if forces:
-            (dE_dG,) = torch.autograd.grad(energy.sum(), features, create_graph=create_graph)
+            inputs = (features,) if z_height is None else (features, z_height)
+            dE_dG, *dE_dz = torch.autograd.grad(energy.sum(), inputs, create_graph=create_graph)
             direct = torch.zeros(len(features), 3, dtype=features.dtype)
-            direct[:, 2] = field_series(coeffs, fa, 1)
+            direct[:, 2] = field_series(coeffs, fa, 1) - (dE_dz[0] if dE_dz else 0.0)
             result["forces"] = contract_forces(dE_dG, batch) + direct
         return result

@@ -2,7 +2,7 @@
 
 Layout (plain types and tensors only, so ``torch.load(weights_only=True)`` reads it)::
 
-    {"format": "mlpec-lab/field-aware-bp", "version": 4,
+    {"format": "mlpec-lab/field-aware-bp", "version": 5,
      "spec": descriptor spec dict, "species": [...], "hidden": int,
      "members": [state_dict, ...], "field_range": [Fmin, Fmax] (V/Å),
      "force_deviation_threshold": eV/Å, "training": {provenance},
@@ -20,8 +20,10 @@ from mlpec_lab.kernels.symmetry_spec import n_odd_features, validated_spec
 from mlpec_lab.potential.model import OUTPUT_SCALES, FieldAwareBP
 
 FORMAT = "mlpec-lab/field-aware-bp"
-VERSION = 4  # 2: field-dependent charges (q, χ, η heads); 3: χ odd (Gz features); 4: ζ head
-READABLE = (3, 4)  # a version-3 file reads as version 4 with a zero ζ head (same predictions)
+VERSION = 5  # 2: field-dependent charges (q, χ, η heads); 3: χ odd (Gz features); 4: ζ head;
+#              5: optional height functions (spec "height_centers")
+READABLE = (3, 4, 5)  # a version-3 file reads with a zero ζ head (same predictions); 4 = 5
+#                       without height functions
 
 
 class ModelFileError(ValueError):

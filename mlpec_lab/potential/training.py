@@ -19,7 +19,8 @@ import torch
 import xarray as xr
 
 from mlpec_lab.datasets import known_forces
-from mlpec_lab.kernels.symmetry_spec import n_even_features
+from mlpec_lab.kernels.electrode_height import height_basis
+from mlpec_lab.kernels.symmetry_spec import n_even_features, n_height_features
 from mlpec_lab.potential.descriptors import describe, make_batch
 from mlpec_lab.potential.model import FieldAwareBP
 from mlpec_lab.reference.xtb import field_vector
@@ -86,12 +87,29 @@ def prepare(frames, spec) -> list[Sample]:
     return out
 
 
-def normalisation(samples, species, n_even):
-    """Per-element mean and std (S, n_even) of the even features and rms (S, n_odd) of the
-    odd ones (no shift: shifting an odd feature would break its oddness)."""
-    feats = np.concatenate([s.desc.features for s in samples])
-    spc = np.concatenate([s.desc.species for s in samples])
+def model_inputs(sample, spec):
+    """The even and odd input columns the model sees for ``sample``: the symmetry
+    functions, then the height functions when ``spec`` has them (``electrode_height``)."""
+    n_even = n_even_features(spec)
+    feats = sample.desc.features
     even, odd = feats[:, :n_even], feats[:, n_even:]
+    if n_height_features(spec):
+        metal = np.array(sample.symbols) == spec["electrode"]
+        h_even, h_odd, _, _ = height_basis(sample.desc.z, metal, spec["height_centers"],
+                                           spec["height_width"])
+        even, odd = np.hstack([even, h_even]), np.hstack([odd, h_odd])
+    return even, odd
+
+
+def normalisation(samples, spec):
+    """Per-element mean and std (S, n_even) of the even inputs and rms (S, n_odd) of the
+    odd ones (no shift: shifting an odd feature would break its oddness)."""
+    species = spec["species"]
+    inputs = [model_inputs(s, spec) for s in samples]
+    even = np.concatenate([x[0] for x in inputs])
+    odd = np.concatenate([x[1] for x in inputs])
+    spc = np.concatenate([s.desc.species for s in samples])
+    n_even = even.shape[1]
     mean = np.zeros((len(species), n_even))
     std = np.ones_like(mean)
     odd_rms = np.ones((len(species), odd.shape[1]))
@@ -131,7 +149,7 @@ def new_model(samples, spec, hidden, dtype, seed):
     ``samples``; weights drawn with ``seed``."""
     torch.manual_seed(seed)
     model = FieldAwareBP.from_spec(spec, hidden).to(dtype)
-    mean, std, odd_rms = normalisation(samples, spec["species"], n_even_features(spec))
+    mean, std, odd_rms = normalisation(samples, spec)
     model.feature_mean.copy_(torch.as_tensor(mean))
     model.feature_std.copy_(torch.as_tensor(std))
     model.odd_std.copy_(torch.as_tensor(odd_rms))

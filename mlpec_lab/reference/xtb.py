@@ -53,11 +53,12 @@ class XTBReference(Calculator):
     (total charge, e; the protocol's labels always use 0 — a bare ion is only a check),
     ``accuracy`` (tblite SCF accuracy; the protocol's 1.0 converges μz only to ~1e-3 e·Å
     on a metal slab — measured: −dE/dFz − μz = 1.3e-3 e·Å at 1.0, 1e-5 at 0.01).
-    Results: energy eV, forces eV/Å (on every atom, fixed ones included), dipole e·Å.
+    Results: energy eV, forces eV/Å (on every atom, fixed ones included), dipole e·Å,
+    charges (Mulliken, e).
     After a call, ``scf_rung`` says which rung of ``SCF_LADDER`` converged.
     """
 
-    implemented_properties = ["energy", "free_energy", "forces", "dipole"]
+    implemented_properties = ["energy", "free_energy", "forces", "dipole", "charges"]
     default_parameters = {
         "field": None, "reuse_wavefunction": False, "validate": True, "method": "GFN1-xTB", "charge": 0.0,
         "accuracy": 1.0,
@@ -138,3 +139,4 @@ class XTBReference(Calculator):
         self.results["free_energy"] = energy
         self.results["forces"] = -np.asarray(result["gradient"]) * Hartree / Bohr
         self.results["dipole"] = np.asarray(result["dipole"]) * Bohr
+        self.results["charges"] = np.asarray(result["charges"], float)  # Mulliken, e

@@ -26,6 +26,18 @@ def test_bare_sodium_cation_feels_qF():
     assert np.allclose(f[0], [0.0, 0.0, 0.1000], atol=5e-5)
 
 
+def test_mulliken_charges_sum_to_the_total_charge():
+    cation = Atoms("Na", [(0.0, 0.0, 0.0)])
+    cation.calc = XTBReference(field=0.1, charge=1.0)
+    cation.get_potential_energy()
+    assert cation.calc.results["charges"] == pytest.approx([1.0], abs=1e-8)
+    water = molecule("H2O")
+    water.calc = XTBReference(field=0.2)
+    water.get_potential_energy()
+    q = water.calc.results["charges"]
+    assert q.shape == (3,) and abs(q.sum()) < 1e-8 and q[0] < -0.3 and (q[1:] > 0.1).all()
+
+
 def test_minus_dE_dF_equals_dipole_on_slab_with_water(slab_water):
     # Hellmann–Feynman identity of the field term. At the protocol's SCF accuracy 1.0,
     # tblite's μz on a metal slab is converged only to ~1e-3 e·Å (measured 1.3e-3 on the

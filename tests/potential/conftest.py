@@ -32,8 +32,8 @@ def synthetic_label(atoms, fz):
                     oracle="synthetic EMT + field-dependent charges")
 
 
-def small_spec():
-    return default_spec(species=("H", "O", "Pt"), rc_radial=4.5, rc_angular=3.5)
+def small_spec(height=False):
+    return default_spec(species=("H", "O", "Pt"), rc_radial=4.5, rc_angular=3.5, height=height)
 
 
 @pytest.fixture(scope="session")

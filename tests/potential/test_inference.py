@@ -24,14 +24,24 @@ def torch_committee(members, spec, atoms, fz):
             for k in ("energy", "forces", "dipole_z", "charges", "polarizability_zz")}
 
 
-def test_fused_kernel_equals_torch_to_1e_10():
-    spec = small_spec()
+def height_of(spec, atoms):
+    """The calculator's ``height`` argument for ``committee_outputs`` (None without)."""
+    if not spec["height_centers"]:
+        return None
+    return (spec["height_centers"], spec["height_width"],
+            np.array(atoms.get_chemical_symbols()) == spec["electrode"])
+
+
+@pytest.mark.parametrize("height", [False, True], ids=["symmetry-functions", "with-height"])
+def test_fused_kernel_equals_torch_to_1e_10(height):
+    spec = small_spec(height)
     members = [random_model(spec, seed=s) for s in range(3)]
     atoms = interface(n_water=3, layers=3, adsorbates=("OH",), seed=2)
     for fz in (-0.45, 0.0, 0.3):
         sf = symmetry_functions(atoms.positions, atoms.cell.array, atoms.pbc,
                                 atoms.get_chemical_symbols(), spec)
-        got = committee_outputs(sf, atoms.positions[:, 2], fz, export_weights(members), backend="cpu")
+        got = committee_outputs(sf, atoms.positions[:, 2], fz, export_weights(members),
+                                height=height_of(spec, atoms), backend="cpu")
         ref = torch_committee(members, spec, atoms, fz)
         assert np.allclose(got["energy"].ravel(), ref["energy"].ravel(), rtol=0, atol=1e-10)
         assert np.allclose(got["forces"], ref["forces"], rtol=0, atol=1e-10)
@@ -47,15 +57,17 @@ from mlpec_lab.potential.calculator import export_weights
 from ase import Atoms
 from tests.potential.conftest import small_spec
 from tests.potential.test_model import random_model
-spec = small_spec()
-members = [random_model(spec, seed=s, hidden=6) for s in range(2)]
 atoms = Atoms("OH2Pt", [(0, 0, 5), (0.76, 0.59, 5.2), (-0.76, 0.59, 5.1), (0.3, 0.1, 2.9)])
-sf = symmetry_functions(atoms.positions, np.eye(3) * 20, False, atoms.get_chemical_symbols(), spec)
-w = export_weights(members)
-cpu = committee_outputs(sf, atoms.positions[:, 2], 0.2, w, backend="cpu")
-gpu = committee_outputs(sf, atoms.positions[:, 2], 0.2, w, backend="cuda")
-for key in cpu:
-    assert np.allclose(cpu[key], gpu[key], rtol=0, atol=1e-10), key
+for height in (False, True):
+    spec = small_spec(height)
+    members = [random_model(spec, seed=s, hidden=6) for s in range(2)]
+    sf = symmetry_functions(atoms.positions, np.eye(3) * 20, False, atoms.get_chemical_symbols(), spec)
+    w = export_weights(members)
+    h = (spec["height_centers"], spec["height_width"], atoms.numbers == 78) if height else None
+    cpu = committee_outputs(sf, atoms.positions[:, 2], 0.2, w, height=h, backend="cpu")
+    gpu = committee_outputs(sf, atoms.positions[:, 2], 0.2, w, height=h, backend="cuda")
+    for key in cpu:
+        assert np.allclose(cpu[key], gpu[key], rtol=0, atol=1e-10), (height, key)
 print("CUDA twin OK")
 """
 
@@ -101,3 +113,15 @@ def test_calculator_committee_statistics_and_guards():
     bad.calc = MLPotential((members, payload))
     with pytest.raises(ValueError, match="element Na is not in this model .trained on H, O, Pt"):
         bad.get_potential_energy()
+
+
+def test_calculator_passes_the_height_functions_to_the_kernel():
+    spec = small_spec(height=True)
+    members = [random_model(spec, seed=s) for s in range(2)]
+    payload = {"spec": spec, "field_range": [-0.5, 0.5], "force_deviation_threshold": 1e6}
+    atoms = interface(n_water=2, layers=3, seed=3, field=-0.3)
+    atoms.calc = MLPotential((members, payload))
+    ref = torch_committee(members, spec, atoms, -0.3)
+    assert atoms.get_potential_energy() == pytest.approx(ref["energy"].mean(), abs=1e-10)
+    np.testing.assert_allclose(atoms.get_forces(apply_constraint=False), ref["forces"].mean(0),
+                               rtol=0, atol=1e-10)

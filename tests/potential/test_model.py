@@ -23,9 +23,9 @@ def random_model(spec, seed=0, hidden=12):
     return model
 
 
-@pytest.fixture(scope="module")
-def setup():
-    spec = small_spec()
+@pytest.fixture(scope="module", params=[False, True], ids=["symmetry-functions", "with-height"])
+def setup(request):
+    spec = small_spec(height=request.param)
     atoms = interface(n_water=2, layers=3, seed=5)
     atoms.rattle(0.05, seed=1)
     return spec, atoms, random_model(spec)
@@ -39,7 +39,7 @@ def test_forces_are_minus_gradient_by_finite_differences(setup):
     spec, atoms, model = setup
     forces = run(model, spec, atoms, 0.4)["forces"].detach().numpy()
     d = 1e-5
-    for atom in (len(atoms) - 1, len(atoms) - 3, 4):
+    for atom in (len(atoms) - 1, len(atoms) - 3, 4):  # 4: a metal atom (height functions' mean)
         for axis in range(3):
             plus, minus = atoms.copy(), atoms.copy()
             plus.positions[atom, axis] += d
@@ -120,3 +120,31 @@ def test_a_bare_slab_can_polarize():
     batch = make_batch([describe(slab, spec)], [0.0])
     terms = model.structure_terms(batch.features, batch)
     assert abs(terms["beta"].item()) < 1e-10 and abs(terms["gamma"].item()) > 1e-3
+
+
+def test_height_functions_let_a_distant_water_respond_to_the_field():
+    # a local model gives a water beyond every cutoff the same charge response at any
+    # height; with the height functions its response depends on how far up it sits
+    spec = small_spec(height=True)
+    model = random_model(spec, seed=3)
+    slab = interface(n_water=0, layers=3, seed=0)
+    top = slab.positions[:, 2].max()
+    responses = []
+    for h in (9.0, 12.0):
+        water = interface(n_water=1, layers=3, seed=0)[27:]
+        water.positions[:, 2] += top + h - water.positions[:, 2].min()
+        atoms = slab + water
+        q = [run(model, spec, atoms, f)["charges"][27:].detach().numpy() for f in (-0.1, 0.1)]
+        responses.append((q[1] - q[0]) / 0.2)
+    assert np.abs(responses[1] - responses[0]).max() > 1e-3
+    plain = small_spec()
+    local = random_model(plain, seed=3)
+    same = []
+    for h in (9.0, 12.0):
+        water = interface(n_water=1, layers=3, seed=0)[27:]
+        water.positions[:, 2] += top + h - water.positions[:, 2].min()
+        atoms = slab + water
+        q = [run(local, plain, atoms, f)["charges"][27:].detach().numpy() for f in (-0.1, 0.1)]
+        same.append((q[1] - q[0]) / 0.2)
+    # without them only the neutrality shift (spread over all atoms) can differ: nothing does
+    np.testing.assert_allclose(same[0], same[1], atol=1e-12)

@@ -108,3 +108,33 @@ def test_forces_that_are_not_labels_leave_the_loss_and_the_metrics(synthetic_fra
     assert metrics["elements_without_force_labels"] == ["Pt"]
     assert set(metrics["force_rmse_per_element_eV_per_A"]) == {"H", "O"}
     assert metrics["force_rmse_eV_per_A"] == pytest.approx(expected, rel=1e-10)
+
+
+def test_height_functions_are_normalised_and_survive_the_model_file(synthetic_dataset, tmp_path):
+    from mlpec_lab.kernels.electrode_height import height_basis
+    from mlpec_lab.potential.evaluation import predictions
+    from mlpec_lab.datasets import read_dataset
+
+    spec = small_spec(height=True)
+    out = tmp_path / "height.pt"
+    cfg = dataclasses.replace(CFG, epochs=3)
+    train_committee([synthetic_dataset], out, n_members=1, cfg=cfg, spec=spec)
+    members, payload = load_committee(out)
+    assert payload["spec"]["height_centers"] == spec["height_centers"]
+    model = members[0]
+    m, n_even = len(spec["height_centers"]), model.n_even
+    frames = read_dataset(synthetic_dataset).frames
+    pt = spec["species"].index("Pt")
+    # the Pt rows of the even height columns: mean over every Pt atom of the training split
+    columns = [height_basis(a.positions[:, 2], a.numbers == 78, spec["height_centers"],
+                            spec["height_width"])[0][a.numbers == 78] for a in frames]
+    train_idx, _ = split_indices(len(frames), cfg.validation_fraction, cfg.seed)
+    expect = np.concatenate([columns[i] for i in train_idx]).mean(0)
+    np.testing.assert_allclose(model.feature_mean[pt, n_even:n_even + m].numpy(), expect, atol=1e-12)
+    # the file rebuilds the same model: predictions of the loaded member equal a fresh
+    # FieldAwareBP from the stored spec with the stored weights
+    again = FieldAwareBP.from_spec(payload["spec"], payload["hidden"]).double()
+    again.load_state_dict(payload["members"][0])
+    a, b = predictions([model], frames[:3], spec), predictions([again], frames[:3], spec)
+    np.testing.assert_allclose(a.energy_pred, b.energy_pred, atol=1e-10)
+    np.testing.assert_allclose(a.forces_pred, b.forces_pred, atol=1e-10)
