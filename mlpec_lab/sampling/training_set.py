@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 
 import numpy as np
+from ase import Atoms
+from ase.build import molecule
 from tqdm.auto import tqdm
 
 from mlpec_lab.datasets import append_frames, config_id, labelled, read_dataset
@@ -128,6 +130,38 @@ def stark_structures(n: int, seed: int = 3000) -> list:
         atoms.info["field"] = np.array([0.0, 0.0, field])
         atoms.info.update(rattle=mass_scaled_rattle(atoms, rng), build_seed=seed + k,
                           trajectory=f"stark_{kind}")
+        out.append(atoms)
+    return out
+
+
+HEIGHT_PIECES = ("H2O", "Na", "Cl", "H2O+Na")
+
+
+def height_structures(n: int, seed: int = 4000, heights=(3.0, 16.0)) -> list:
+    """``n`` structures for the field-driven charge transfer across the electrolyte: one
+    piece of ``HEIGHT_PIECES`` (a water in a random orientation, a Na or Cl atom, or a
+    water and a Na at independent heights) above the bare 3-layer slab, its lowest atom
+    at a height drawn uniformly from ``heights`` (Å above the top Pt layer), at a random
+    in-plane position and a field from INDEPENDENT_FIELDS. The oracle moves charge
+    between such a piece and the metal depending on height and field
+    (``kernels/electrode_height.py``); the other sets have no atom that far from the
+    rest of the electrolyte."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in range(n):
+        kind = HEIGHT_PIECES[k % len(HEIGHT_PIECES)]
+        atoms = interface(n_water=0, layers=3, field=0.0, seed=seed + k)
+        top = atoms.positions[:, 2].max()
+        for part in kind.split("+"):
+            piece = molecule(part) if part == "H2O" else Atoms(part)
+            piece.rotate(rng.uniform(0, 360), rng.normal(size=3) + 1e-9, center="COP")
+            shift = np.array([*(rng.uniform(0, 1, 2) @ atoms.cell.array[:2, :2]),
+                              top + rng.uniform(*heights) - piece.positions[:, 2].min()])
+            piece.positions += shift - [*piece.positions[0, :2], 0.0]
+            atoms += piece
+        field = float(rng.choice(INDEPENDENT_FIELDS))
+        atoms.info["field"] = np.array([0.0, 0.0, field])
+        atoms.info.update(build_seed=seed + k, trajectory=f"height_{kind}")
         out.append(atoms)
     return out
 

@@ -91,3 +91,19 @@ def test_validate_refuses_wrong_cell_height_and_accepts_molecules():
     with pytest.raises(StructureError, match=r"needs \(0, 0, 32"):
         validate(atoms)
     validate(Atoms("OH2", [(0, 0, 0), (0.76, 0.59, 0), (-0.76, 0.59, 0)]))
+
+
+def test_height_structures_put_one_piece_at_the_drawn_height():
+    from mlpec_lab.sampling.training_set import HEIGHT_PIECES, INDEPENDENT_FIELDS, height_structures
+
+    structures = height_structures(8, seed=11)
+    again = height_structures(8, seed=11)
+    kinds = [a.info["trajectory"] for a in structures]
+    assert kinds == [f"height_{p}" for p in HEIGHT_PIECES] * 2
+    for a, b in zip(structures, again):
+        validate(a)  # inside the protocol's cell and vacuum
+        assert np.array_equal(a.positions, b.positions)  # rebuilt identically from the seed
+        metal = a.numbers == 78
+        assert metal.sum() == 27 and a.info["field"][2] in INDEPENDENT_FIELDS
+        height = a.positions[~metal, 2].min() - a.positions[metal, 2].max()
+        assert 3.0 <= height <= 16.0 + 1e-9
