@@ -12,18 +12,11 @@ appended in the order they finish, so a partial run is a usable (smaller) set.
 """
 import json
 import sys
-from pathlib import Path
 
-from mlpec_lab.datasets import append_frames
-from mlpec_lab.reference.labelling import label
-from mlpec_lab.sampling.training_set import independent_structures
+from mlpec_lab.sampling.training_set import independent_structures, label_structure_set
 
 if __name__ == "__main__":
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "data/training/independent")
+    out = sys.argv[1] if len(sys.argv) > 1 else "data/training/independent"
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 600
     seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1000
-    out.mkdir(parents=True, exist_ok=True)
-    configs = out / "configs.extxyz"
-    if not configs.exists():
-        append_frames(configs, independent_structures(n, seed))
-    print(json.dumps(label(configs, out / "labelled.extxyz")))
+    print(json.dumps(label_structure_set(out, lambda: independent_structures(n, seed))))

@@ -8,17 +8,10 @@ Resumable (configurations are rebuilt identically from the seed; labelling skips
 """
 import json
 import sys
-from pathlib import Path
 
-from mlpec_lab.datasets import append_frames
-from mlpec_lab.reference.labelling import label
-from mlpec_lab.sampling.training_set import stark_structures
+from mlpec_lab.sampling.training_set import stark_structures, label_structure_set
 
 if __name__ == "__main__":
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "data/training/stark")
+    out = sys.argv[1] if len(sys.argv) > 1 else "data/training/stark"
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 150
-    out.mkdir(parents=True, exist_ok=True)
-    configs = out / "configs.extxyz"
-    if not configs.exists():
-        append_frames(configs, stark_structures(n))
-    print(json.dumps(label(configs, out / "labelled.extxyz")))
+    print(json.dumps(label_structure_set(out, lambda: stark_structures(n))))

@@ -166,6 +166,18 @@ def height_structures(n: int, seed: int = 4000, heights=(3.0, 16.0)) -> list:
     return out
 
 
+def label_structure_set(out_dir, build) -> dict:
+    """A set of independent structures, labelled: ``build()`` (a list of Atoms) is written
+    to ``out_dir/configs.extxyz`` unless that file exists (a rerun rebuilds nothing), then
+    labelled into ``out_dir/labelled.extxyz``, resumably. Returns ``label``'s summary."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    configs = out / "configs.extxyz"
+    if not configs.exists():
+        append_frames(configs, build())
+    return label(configs, out / "labelled.extxyz")
+
+
 def sample_trajectory(traj: Trajectory) -> list:
     """Labelled frames from oracle-driven Langevin MD of ``traj``.
 

@@ -47,6 +47,22 @@ def test_labels_equal_direct_oracle_calls(tmp_path):
         assert "GFN1-xTB" in got[k].info["oracle"]
 
 
+def test_a_structure_set_is_built_once_and_labelled_resumably(tmp_path):
+    from mlpec_lab.sampling.training_set import label_structure_set
+
+    builds = []
+
+    def build():
+        builds.append(1)
+        return _water_clusters(2, n_water=2)
+
+    first = label_structure_set(tmp_path / "set", build)
+    again = label_structure_set(tmp_path / "set", build)
+    assert builds == [1]  # the configurations were written once, then reused
+    assert first["labelled"] == 2 and again["labelled"] == 0
+    assert len(read_dataset(tmp_path / "set" / "labelled.extxyz").frames) == 2
+
+
 def test_field_option_overrides_frame_field(tmp_path):
     inp, out = tmp_path / "in.extxyz", tmp_path / "out.extxyz"
     write(inp, _water_clusters(1, n_water=1))
