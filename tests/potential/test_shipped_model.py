@@ -18,9 +18,14 @@ def test_shipped_model_loads_with_weights_only():
     assert payload["field_range"][0] <= -0.25 and payload["field_range"][1] >= 0.25
 
 
-def test_recorded_test_metrics_reproduce():
-    recorded = json.loads(METRICS.read_text())
-    members, payload = load_committee(SHIPPED_MODEL)
+@pytest.mark.parametrize("model, metrics", [
+    (SHIPPED_MODEL, METRICS),
+    (DATA_DIR / "model" / "candidates" / "height_committee.pt",
+     DATA_DIR / "model" / "candidates" / "height_committee_test_metrics.json"),
+], ids=["shipped", "height-candidate"])
+def test_recorded_test_metrics_reproduce(model, metrics):
+    recorded = json.loads(metrics.read_text())
+    members, payload = load_committee(model)
     frames = []
     for path in recorded["data"]:
         frames += read_dataset(DATA_DIR.parent / path).frames
