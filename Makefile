@@ -35,7 +35,8 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pip install -q -e ".[test,bench]"
-	$(PY) benchmarks/run_all.py
+	for b in bench_kernels bench_potential bench_battery time_to_live_md; do \
+	    $(PY) benchmarks/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info out
