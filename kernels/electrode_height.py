@@ -2,7 +2,7 @@
 
 The oracle moves charge between the metal and molecules far beyond any cutoff when the
 field shifts their levels: at Fz = +0.3 V/Å a single water 11 Å above Pt(111) carries
-+0.14 e (none at −0.3 V/Å, none at 5 Å), and its share of μz grows with its height. A
++0.13 e (+0.03 e at 5 Å; none at 0 or −0.3 V/Å), and its share of μz grows with its height. A
 local model sees the same isolated water at every height. This basis tells each atom
 where it sits relative to the metal: d_i = z_i − z̄_metal (Å, z̄_metal the mean height of
 the metal atoms, so the metal's own atoms count in the derivative), expanded in pairs of
