@@ -9,6 +9,7 @@ adsorbate's own share is (slab + adsorbate) − slab. Writes the fits, their sta
 errors and model/oracle − 1.
 """
 import json
+import os
 import sys
 import warnings
 
@@ -44,7 +45,7 @@ if __name__ == "__main__":
         fits[name] = {src: {k: float(fit[k].sel(source=src)) for k in
                             ("dipole", "dipole_stderr", "polarizability", "polarizability_stderr")}
                       for src in ("model", "reference")}
-    result = {"model": model, "fields_V_per_A": fields.tolist(), "units": {
+    result = {"model": os.path.relpath(model), "fields_V_per_A": fields.tolist(), "units": {
         "dipole": "e·Å", "polarizability": "e·Å²/V"}, "pieces": fits, "adsorbate_share": {}}
     for name in ("H2O*", "OH*", "H*"):
         share = {}

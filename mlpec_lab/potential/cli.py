@@ -14,7 +14,8 @@ def _train(args) -> int:
     cfg = TrainingConfig(hidden=args.hidden, epochs=args.epochs, patience=args.patience,
                          lr=args.lr, weight_decay=args.weight_decay,
                          weight_energy=args.weights[0], weight_forces=args.weights[1],
-                         weight_dipole=args.weights[2], dtype=args.dtype, seed=args.seed,
+                         weight_dipole=args.weights[2], force_balance=args.force_balance,
+                         dtype=args.dtype, seed=args.seed,
                          max_force=args.max_force if args.max_force > 0 else None)
     spec = default_spec(rc_radial=args.rc_radial, rc_angular=args.rc_angular,
                         n_radial=args.n_radial, height=args.height_features)
@@ -151,6 +152,9 @@ def register(sub) -> None:
                    help="AdamW weight decay of the network weights (0: plain Adam)")
     p.add_argument("--weights", type=float, nargs=3, default=(1.0, 1.0, 1.0),
                    metavar=("E", "F", "MU"), help="loss weights of energy, forces, μz")
+    p.add_argument("--force-balance", type=float, default=0.0, metavar="P",
+                   help="weight each element's force residuals by its share of the force labels "
+                        "to the power -P (0: every atom alike; 0.5: rare ions count more)")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--max-force", type=float, default=15.0,

@@ -30,7 +30,12 @@ DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 @dataclasses.dataclass
 class TrainingConfig:
-    """Hyperparameters. Loss = w_E (ΔE/N / 1 meV)² + w_F (ΔF / 0.05 eV/Å)² + w_μ (Δμz / 0.05 e·Å)²."""
+    """Hyperparameters. Loss = w_E (ΔE/N / 1 meV)² + w_F (ΔF / 0.05 eV/Å)² + w_μ (Δμz / 0.05 e·Å)².
+
+    force_balance p: each element's force residuals are weighted by its share of the
+    training set's force labels to the power −p (normalised to a mean weight of 1), so
+    that rare elements (one Na⁺ among 77 atoms) count; 0 weighs every atom alike.
+    """
 
     hidden: int = 32
     epochs: int = 400
@@ -42,6 +47,7 @@ class TrainingConfig:
     weight_energy: float = 1.0
     weight_forces: float = 1.0
     weight_dipole: float = 1.0
+    force_balance: float = 0.0
     validation_fraction: float = 0.1
     bootstrap: bool = True
     max_force: float | None = 15.0  # eV/Å: frames with a larger force component are left out
@@ -170,8 +176,21 @@ def _targets(samples, dtype):
             torch.from_numpy(np.concatenate([s.force_known for s in samples])))
 
 
-def batch_loss(model, samples, cfg: TrainingConfig, create_graph=True):
-    """Weighted loss and its parts (energy RMSE per atom eV, force RMSE eV/Å, μz RMSE e·Å)."""
+def element_force_weights(samples, power: float) -> dict:
+    """Per-element force weights ``share**-power``, normalised so that the mean weight over
+    the force labels of ``samples`` is 1 (``TrainingConfig.force_balance``)."""
+    symbols = np.concatenate([np.asarray(s.symbols)[s.force_known] for s in samples])
+    elements, counts = np.unique(symbols, return_counts=True)
+    share = counts / counts.sum()
+    raw = share ** -float(power)
+    return {str(e): float(w) for e, w in zip(elements, raw / (share * raw).sum())}
+
+
+def batch_loss(model, samples, cfg: TrainingConfig, create_graph=True, element_weights=None):
+    """Weighted loss and its parts (energy RMSE per atom eV, force RMSE eV/Å, μz RMSE e·Å).
+
+    element_weights: {symbol: weight} of the force residuals (``element_force_weights``);
+    the RMSE parts stay unweighted."""
     dtype = DTYPES[cfg.dtype]
     batch = make_batch([s.desc for s in samples], [s.field for s in samples], dtype)
     pred = model(batch, forces=True, create_graph=create_graph)
@@ -181,19 +200,25 @@ def batch_loss(model, samples, cfg: TrainingConfig, create_graph=True):
     if df.numel() == 0:
         df = torch.zeros(1, 3, dtype=dtype)  # a batch without force labels: no force term
     dm = pred["dipole_z"] - dipole
+    force_term = (df / 0.05).pow(2).sum(1)
+    if element_weights is not None and len(df) == int(known.sum()):
+        symbols = np.concatenate([s.symbols for s in samples])[known.numpy()]
+        force_term = force_term * torch.tensor([element_weights.get(e, 1.0) for e in symbols],
+                                               dtype=dtype)
     loss = (cfg.weight_energy * (de / 1e-3).pow(2).mean()
-            + cfg.weight_forces * (df / 0.05).pow(2).mean()
+            + cfg.weight_forces * force_term.mean() / 3
             + cfg.weight_dipole * (dm / 0.05).pow(2).mean())
     parts = (de.detach().pow(2).mean().sqrt(), df.detach().pow(2).mean().sqrt(),
              dm.detach().pow(2).mean().sqrt())
     return loss, [float(p) for p in parts]
 
 
-def _evaluate_loss(model, samples, cfg, chunk=16):
+def _evaluate_loss(model, samples, cfg, chunk=16, element_weights=None):
     total, n, sq = 0.0, 0, np.zeros(3)
     for k in range(0, len(samples), chunk):
         part = samples[k:k + chunk]
-        loss, rmse = batch_loss(model, part, cfg, create_graph=False)
+        loss, rmse = batch_loss(model, part, cfg, create_graph=False,
+                                element_weights=element_weights)
         total += float(loss.detach()) * len(part)
         sq += np.square(rmse) * len(part)
         n += len(part)
@@ -227,6 +252,8 @@ def train_member(samples, train_idx, val_idx, spec, cfg: TrainingConfig, member:
     train_idx = np.asarray(train_idx)
     boot = rng.choice(train_idx, len(train_idx), replace=True) if cfg.bootstrap else train_idx
     model = new_model([samples[i] for i in train_idx], spec, cfg.hidden, dtype, seed)
+    weights = (element_force_weights([samples[i] for i in train_idx], cfg.force_balance)
+               if cfg.force_balance else None)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=cfg.patience // 4,
                                                        min_lr=cfg.lr_min)
@@ -256,11 +283,13 @@ def train_member(samples, train_idx, val_idx, spec, cfg: TrainingConfig, member:
         model.train()
         for k in range(0, len(order), cfg.batch_size):
             opt.zero_grad()
-            loss, _ = batch_loss(model, [samples[i] for i in order[k:k + cfg.batch_size]], cfg)
+            loss, _ = batch_loss(model, [samples[i] for i in order[k:k + cfg.batch_size]], cfg,
+                                 element_weights=weights)
             loss.backward()
             opt.step()
             losses.append(float(loss.detach()))
-        val_loss, rmse = _evaluate_loss(model, [samples[i] for i in val_idx], cfg)
+        val_loss, rmse = _evaluate_loss(model, [samples[i] for i in val_idx], cfg,
+                                        element_weights=weights)
         sched.step(val_loss)
         for key, value in zip(curve, [np.mean(losses), val_loss, *rmse,
                                       opt.param_groups[0]["lr"], time.perf_counter() - t0]):

@@ -138,3 +138,35 @@ def test_height_functions_are_normalised_and_survive_the_model_file(synthetic_da
     a, b = predictions([model], frames[:3], spec), predictions([again], frames[:3], spec)
     np.testing.assert_allclose(a.energy_pred, b.energy_pred, atol=1e-10)
     np.testing.assert_allclose(a.forces_pred, b.forces_pred, atol=1e-10)
+
+
+def test_force_balance_weighs_each_element_by_its_share_of_the_force_labels(synthetic_frames):
+    from mlpec_lab.potential.descriptors import make_batch
+    from mlpec_lab.potential.training import batch_loss, element_force_weights
+
+    spec = small_spec()
+    samples = prepare(synthetic_frames[:4], spec)
+    labelled = np.concatenate([np.asarray(s.symbols)[s.force_known] for s in samples])
+    share = {e: float(np.mean(labelled == e)) for e in set(labelled)}
+    weights = element_force_weights(samples, 0.5)
+    assert set(weights) == set(share) and len(share) >= 2
+    assert sum(share[e] * w for e, w in weights.items()) == pytest.approx(1.0, rel=1e-12)
+    rare, common = min(share, key=share.get), max(share, key=share.get)
+    assert weights[rare] / weights[common] == pytest.approx((share[common] / share[rare]) ** 0.5)
+    assert element_force_weights(samples, 0.0) == pytest.approx({e: 1.0 for e in share})
+
+    # the loss: energy and dipole terms as before, the force term a weighted mean (float64 numpy)
+    model = FieldAwareBP.from_spec(spec, 8).double()
+    cfg = dataclasses.replace(CFG, dtype="float64")
+    plain, parts = batch_loss(model, samples, cfg, create_graph=False)
+    weighted, parts_w = batch_loss(model, samples, cfg, create_graph=False, element_weights=weights)
+    assert parts_w == parts  # the reported RMSEs stay unweighted
+    pred = model(make_batch([s.desc for s in samples], [s.field for s in samples], torch.float64))
+    known = np.concatenate([s.force_known for s in samples])
+    symbols = np.concatenate([s.symbols for s in samples])[known]
+    sq = (((pred["forces"].detach().numpy() - np.concatenate([s.forces for s in samples]))[known]
+           / 0.05) ** 2).sum(1)
+    w = np.array([weights[e] for e in symbols])
+    expected_shift = cfg.weight_forces * (np.mean(w * sq) - np.mean(sq)) / 3
+    assert abs(expected_shift) > 1e-6 * float(plain.detach())  # the weights matter here
+    assert float((weighted - plain).detach()) == pytest.approx(expected_shift, rel=1e-9)
