@@ -122,6 +122,27 @@ def metrics(pred: xr.Dataset) -> dict:
         "force_error_over_deviation_median": float(np.median(f_err / np.maximum(f_dev, 1e-12))),
     }
     out["dipole_z_rmse_fraction_of_spread"] = out["dipole_z_rmse_eA"] / max(out["dipole_z_spread_eA"], 1e-12)
+    out["by_trajectory"] = by_trajectory(pred)
+    return out
+
+
+def by_trajectory(pred: xr.Dataset) -> dict:
+    """Per trajectory name (structures without one are left out): the number of structures,
+    the mean signed energy error per atom (eV/atom: an offset the whole trajectory shares),
+    the energy RMSE per atom once that offset is removed (the error in the shape of the
+    energy surface), and the force RMSE (eV/Å, labelled forces only)."""
+    e_err = ((pred.energy_pred - pred.energy) / pred.n_atoms).values
+    known = pred.force_known.values.astype(bool) if "force_known" in pred else np.ones(pred.sizes["atom"], bool)
+    comp = (pred.forces_pred - pred.forces).values
+    out = {}
+    for name in sorted(set(pred.trajectory.values) - {""}):
+        mine = pred.trajectory.values == name
+        atoms = known & mine[pred.structure_index.values]
+        out[str(name)] = {
+            "n_structures": int(mine.sum()),
+            "energy_offset_eV_per_atom": float(e_err[mine].mean()),
+            "energy_rmse_without_offset_eV_per_atom": float(e_err[mine].std()),
+            "force_rmse_eV_per_A": float(np.sqrt(np.mean(comp[atoms] ** 2))) if atoms.any() else None}
     return out
 
 
