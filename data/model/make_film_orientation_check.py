@@ -12,6 +12,7 @@ surface), each with its block standard error. Trajectories are cached in out/fie
 """
 import argparse
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +42,7 @@ if __name__ == "__main__":
     z1 = float(layers.first_minimum.sel(field=0.0, species="O"))
     first = block_sem(analyse_scan(scan, block_results, function=water_orientation, n_blocks=4,
                                    z_range=(0.0, z1), bin_width=z1, n_cos=10))
-    report = {"model": Path(args.model).name, "fields_V_per_A": list(FIELDS),
+    report = {"model": os.path.relpath(args.model), "fields_V_per_A": list(FIELDS),
               "steps_per_field": args.steps, "frames_used": int(scan.sizes["frame"]),
               "first_layer_O_below_A": z1,
               "first_layer_cos_dipole": first.mean_cos_dipole[:, 0].values.round(3).tolist(),

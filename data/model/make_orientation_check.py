@@ -2,6 +2,8 @@
 
     OMP_NUM_THREADS=1 python data/model/make_orientation_check.py OUT.json [MODEL]
 
+(the oracle's rows of an existing OUT.json are reused; the model is always rerun).
+
 One water above a top site of the bare 3×3×3 slab (``interface(n_water=0, seed=0)``), its
 dipole along the normal either H-up (cos θ = +1) or H-down (−1), relaxed by BFGS (fmax
 0.05 eV/Å, the symmetry keeps the orientation) at Fz = −0.5, 0, +0.5 V/Å, by the oracle
@@ -11,6 +13,7 @@ protons up, so ΔE should grow with Fz; where it changes sign the preferred orie
 flips.
 """
 import json
+import os
 import sys
 import warnings
 
@@ -55,7 +58,11 @@ if __name__ == "__main__":
     name = sys.argv[2] if len(sys.argv) > 2 else "data/model/committee.pt"
     sources = {"oracle": XTBReference, name: lambda: MLPotential(model, on_uncertainty="quiet")}
     result = {"fields_V_per_A": FIELDS, "units": {"energy": "eV", "o_height": "Å"}, "sources": {}}
+    if os.path.exists(out):  # the oracle's rows of an existing OUT.json are reused
+        result["sources"]["oracle"] = json.load(open(out))["sources"]["oracle"]
     for name, make in sources.items():
+        if name in result["sources"]:
+            continue
         rows = []
         for f in FIELDS:
             up, down = relaxed(True, f, make()), relaxed(False, f, make())
