@@ -16,7 +16,7 @@ from pathlib import Path
 from mlpec_lab.datasets import append_frames
 from mlpec_lab.potential.cli import add_trust_window_arguments
 from mlpec_lab.reference.labelling import label
-from mlpec_lab.sampling.exploration import explore, select_uncertain
+from mlpec_lab.sampling.exploration import explore_and_pick
 from mlpec_lab.sampling.training_set import INDEPENDENT_FIELDS
 from mlpec_lab.systems import interface
 
@@ -44,17 +44,12 @@ if __name__ == "__main__":
     configs = out / "configs.extxyz"
     model_hash = hashlib.sha256(Path(args.model).read_bytes()).hexdigest()[:16]
     if not configs.exists():
-        picks = []
+        starts = []
         for k, (comp, field, temperature) in enumerate(RUNS):
             assert field in INDEPENDENT_FIELDS
-            atoms = interface(**comp, field=field, seed=7000 + k)
-            frames = explore(atoms, args.model, args.steps, temperature=temperature, every=20, seed=k)
-            chosen = select_uncertain(frames[1:], args.per_run, args.low, args.high, min_separation=3)
-            for a in chosen:
-                a.info.update(explored_with=model_hash, trajectory=f"explore{k}")
-            print(f"run {k}: {len(frames)} frames, σ max {max(a.info['max_force_deviation'] for a in frames):.2f} eV/Å, "
-                  f"picked {len(chosen)}", flush=True)
-            picks += chosen
+            starts.append((interface(**comp, field=field, seed=7000 + k), temperature))
+        picks = explore_and_pick(starts, args.model, args.steps, args.per_run, args.low, args.high,
+                                 min_separation=3, tag="explore", explored_with=model_hash)
         append_frames(configs.with_suffix(".tmp.extxyz"), picks)
         configs.with_suffix(".tmp.extxyz").replace(configs)
     print(json.dumps(label(configs, out / "labelled.extxyz")))

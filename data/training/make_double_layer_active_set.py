@@ -24,7 +24,7 @@ from mlpec_lab.analysis.profiles import water_molecules
 from mlpec_lab.datasets import append_frames
 from mlpec_lab.potential.cli import add_trust_window_arguments
 from mlpec_lab.reference.labelling import label
-from mlpec_lab.sampling.exploration import explore, select_uncertain
+from mlpec_lab.sampling.exploration import explore_and_pick
 from mlpec_lab.sampling.training_set import INDEPENDENT_FIELDS
 from mlpec_lab.systems import interface
 
@@ -65,20 +65,13 @@ if __name__ == "__main__":
     configs = out / "configs.extxyz"
     model_hash = hashlib.sha256(Path(args.model).read_bytes()).hexdigest()[:16]
     if not configs.exists():
-        picks = []
+        starts = []
         for k, (field, sign) in enumerate(RUNS):
             assert field in INDEPENDENT_FIELDS
             atoms = interface(n_water=16, ions="NaCl", layers=3, field=field, seed=8000 + k)
-            if sign:
-                atoms = orient_first_layer(atoms, sign)
-            frames = explore(atoms, args.model, args.steps, temperature=330.0, every=20, seed=k)
-            chosen = select_uncertain(frames[1:], args.per_run, args.low, args.high, min_separation=5)
-            for a in chosen:
-                a.info.update(explored_with=model_hash, trajectory=f"double_layer{k}")
-            print(f"run {k} (Fz {field:+.3f}, first layer {sign:+d}): {len(frames)} frames, σ max "
-                  f"{max(a.info['max_force_deviation'] for a in frames):.2f} eV/Å, picked {len(chosen)}",
-                  flush=True)
-            picks += chosen
+            starts.append((orient_first_layer(atoms, sign) if sign else atoms, 330.0))
+        picks = explore_and_pick(starts, args.model, args.steps, args.per_run, args.low, args.high,
+                                 min_separation=5, tag="double_layer", explored_with=model_hash)
         append_frames(configs.with_suffix(".tmp.extxyz"), picks)
         configs.with_suffix(".tmp.extxyz").replace(configs)
     print(json.dumps(label(configs, out / "labelled.extxyz")))

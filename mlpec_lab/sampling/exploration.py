@@ -59,3 +59,26 @@ def select_uncertain(frames, n: int, low: float, high: float, min_separation: in
         if low <= sigma[k] < high and all(abs(k - j) >= min_separation for j in picked):
             picked.append(int(k))
     return [frames[k] for k in sorted(picked)]
+
+
+def explore_and_pick(starts, model, steps: int, n: int, low: float, high: float, *,
+                     every: int = 20, min_separation: int = 3, tag: str = "explore",
+                     explored_with: str | None = None) -> list:
+    """One active-learning round's picks: for run k of ``starts`` (``(atoms, temperature
+    K)`` pairs), :func:`explore` (seed k, frames every ``every`` steps), then up to ``n`` of
+    its frames after step 0 by :func:`select_uncertain`. Picks record ``trajectory`` =
+    tag + k and, if given, ``explored_with`` (the exploring model's hash). One line per
+    run is printed."""
+    picks = []
+    for k, (atoms, temperature) in enumerate(starts):
+        frames = explore(atoms, model, steps, temperature=temperature, every=every, seed=k)
+        chosen = select_uncertain(frames[1:], n, low, high, min_separation=min_separation)
+        for a in chosen:
+            if explored_with is not None:
+                a.info["explored_with"] = explored_with
+            a.info["trajectory"] = f"{tag}{k}"
+        print(f"run {k}: {len(frames)} frames, σ max "
+              f"{max(a.info['max_force_deviation'] for a in frames):.2f} eV/Å, picked {len(chosen)}",
+              flush=True)
+        picks += chosen
+    return picks

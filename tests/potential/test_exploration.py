@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from ase import Atoms
 
-from mlpec_lab.sampling.exploration import explore, select_uncertain
+from mlpec_lab.sampling.exploration import explore, explore_and_pick, select_uncertain
 from mlpec_lab.systems import interface
 
 from .conftest import small_spec
@@ -40,6 +40,25 @@ def test_explore_records_the_committee_deviation_of_each_frame():
     assert all(a.info["max_force_deviation"] > 0 and a.info["field"][2] == 0.2 for a in frames)
     assert not np.allclose(frames[0].positions, frames[-1].positions)
     assert frames[0].calc is None  # frames carry no calculator results: nothing is a label
+
+
+def test_explore_and_pick_is_explore_then_select_per_run_with_tags():
+    spec = small_spec()
+    model = ([random_model(spec, seed=s) for s in range(2)],
+             {"spec": spec, "field_range": [-0.5, 0.5], "force_deviation_threshold": 0.3})
+    starts = [(interface(n_water=2, field=0.2, seed=3), 300.0), (interface(n_water=2, seed=4), 400.0)]
+    picks = explore_and_pick(starts, model, 8, 2, 0.0, np.inf, every=2, min_separation=2,
+                             tag="t", explored_with="abc")
+    expected = []
+    for k, (atoms, temperature) in enumerate(starts):  # the two steps by hand, seed k per run
+        frames = explore(atoms, model, 8, temperature=temperature, every=2, seed=k)
+        expected += select_uncertain(frames[1:], 2, 0.0, np.inf, min_separation=2)
+    assert len(picks) == len(expected) == 4
+    for got, want in zip(picks, expected):
+        np.testing.assert_array_equal(got.positions, want.positions)
+        assert got.info["md_step"] == want.info["md_step"] > 0  # step 0 is never picked
+    assert [a.info["trajectory"] for a in picks] == ["t0", "t0", "t1", "t1"]
+    assert {a.info["explored_with"] for a in picks} == {"abc"}
 
 
 def test_energy_drift_recovers_a_known_slope():
