@@ -15,8 +15,6 @@ import json
 import os
 from pathlib import Path
 
-import numpy as np
-
 from mlpec_lab.analysis import (analyse_scan, block_results, block_sem, density_profiles,
                                 field_scan, layering, water_orientation)
 from mlpec_lab.paths import SHIPPED_MODEL

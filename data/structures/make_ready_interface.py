@@ -12,6 +12,7 @@ changes: the provenance records the committee's hash and a test compares it.
 import hashlib
 import json
 import sys
+import tempfile
 from pathlib import Path
 
 from ase.io import read, write
@@ -22,19 +23,16 @@ from mlpec_lab.systems import interface
 
 if __name__ == "__main__":
     model = sys.argv[1] if len(sys.argv) > 1 else str(SHIPPED_MODEL)
-    here = Path(__file__).resolve().parent
-    start, run = here / "ready_interface.start.extxyz", here / "ready_interface.md.extxyz"
-    write(start, interface(n_water=16, ions="NaCl", layers=3, field=0.0, seed=2))
-    run.unlink(missing_ok=True)
-    assert main(["md", model, str(start), "--steps", "4000", "--every", "4000", "--out", str(run),
-                 "--temperature", "330", "--timestep", "0.5", "--seed", "0", "--wall"]) == 0
-    ready = read(run, index=-1)
+    with tempfile.TemporaryDirectory() as work:
+        start, run = Path(work) / "start.extxyz", Path(work) / "md.extxyz"
+        write(start, interface(n_water=16, ions="NaCl", layers=3, field=0.0, seed=2))
+        assert main(["md", model, str(start), "--steps", "4000", "--every", "4000", "--out", str(run),
+                     "--temperature", "330", "--timestep", "0.5", "--seed", "0", "--wall"]) == 0
+        ready = read(run, index=-1)
     ready.info.update(provenance=json.dumps({
         "built": "interface(n_water=16, ions='NaCl', layers=3, field=0.0, seed=2)",
         "md": "Langevin 330 K, 2 ps, 0.5 fs, friction 0.02/fs, wall 24 A, Fz = 0",
         "model": Path(model).name,
         "model_sha256": hashlib.sha256(Path(model).read_bytes()).hexdigest()[:16],
         "command": "python data/structures/make_ready_interface.py"}))
-    write(here / "ready_interface.extxyz", ready)
-    start.unlink()
-    run.unlink()
+    write(Path(__file__).resolve().parent / "ready_interface.extxyz", ready)

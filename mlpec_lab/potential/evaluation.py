@@ -69,11 +69,18 @@ def per_structure_max(values, structure_index, n_structures) -> np.ndarray:
     return out
 
 
+def force_label_mask(pred: xr.Dataset) -> np.ndarray:
+    """(atom,) bool: the atoms whose stored forces are labels (all, if ``pred`` does not say)."""
+    if "force_known" in pred:
+        return pred.force_known.values.astype(bool)
+    return np.ones(pred.sizes["atom"], bool)
+
+
 def labelled_force_maxima(pred: xr.Dataset):
     """Per structure, the largest committee force deviation and the largest true force
     error (eV/Å) over the atoms whose forces are labels (−inf where a structure has none);
     also returns the mask of those atoms."""
-    known = pred.force_known.values.astype(bool) if "force_known" in pred else np.ones(pred.sizes["atom"], bool)
+    known = force_label_mask(pred)
     n = pred.sizes["structure"]
     index = pred.structure_index.values[known]
     err = np.linalg.norm((pred.forces_pred - pred.forces).values[known], axis=1)
@@ -132,7 +139,7 @@ def by_trajectory(pred: xr.Dataset) -> dict:
     the energy RMSE per atom once that offset is removed (the error in the shape of the
     energy surface), and the force RMSE (eV/Å, labelled forces only)."""
     e_err = ((pred.energy_pred - pred.energy) / pred.n_atoms).values
-    known = pred.force_known.values.astype(bool) if "force_known" in pred else np.ones(pred.sizes["atom"], bool)
+    known = force_label_mask(pred)
     comp = (pred.forces_pred - pred.forces).values
     out = {}
     for name in sorted(set(pred.trajectory.values) - {""}):
