@@ -1,13 +1,14 @@
 """Active learning from the long run: frames of the 20 ps NVE check that the committee
 disagrees on, labelled with GFN1-xTB (see ``mlpec_lab.sampling.exploration``).
 
-    OMP_NUM_THREADS=1 python data/training/make_nve_active_set.py MODEL NVE_TRAJECTORY OUT [--picks 24]
+    OMP_NUM_THREADS=1 python data/training/make_nve_active_set.py MODEL NVE_TRAJECTORY OUT [--picks 24] [--workers 2]
 
 e.g. MODEL = data/model/committee.pt, NVE_TRAJECTORY = out/nve/nve.extxyz (written by
 ``data/model/make_nve_check.py``), OUT = data/training/active3. The NVE run at +0.3 V/Å
 pushes 3–4 molecules of the 16-water film up to the vacuum wall (z 20–24 Å), above every
-training structure; these frames teach the model that expanded film. The committee's max
-force deviation is computed for every frame, the trust window [0.15, 3) eV/Å picks the
+training structure; these frames teach the model that expanded film (active4: a later
+committee's run, whose Na⁺ hydrates 7 Å out). The committee's max force deviation is
+computed for every frame, the trust window (default [0.15, 3) eV/Å) picks the
 most uncertain, at least 8 frames (400 fs) apart. Picking runs once (OUT/configs.extxyz,
 with the model's hash); labelling resumes.
 """
@@ -30,6 +31,7 @@ if __name__ == "__main__":
     p.add_argument("trajectory")
     p.add_argument("out")
     p.add_argument("--picks", type=int, default=24)
+    p.add_argument("--workers", type=int, default=1, help="oracle processes")
     add_trust_window_arguments(p)
     args = p.parse_args()
     out = Path(args.out)
@@ -52,4 +54,4 @@ if __name__ == "__main__":
               f"picked {len(picks)}", flush=True)
         append_frames(configs.with_suffix(".tmp.extxyz"), picks)
         configs.with_suffix(".tmp.extxyz").replace(configs)
-    print(json.dumps(label(configs, out / "labelled.extxyz")))
+    print(json.dumps(label(configs, out / "labelled.extxyz", workers=args.workers)))
