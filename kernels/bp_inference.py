@@ -2,16 +2,16 @@
 
 For every atom and committee member: normalise the mirror-invariant features G_i (the
 first ``n_even`` columns), run the two-hidden-layer tanh network to the raw outputs
-(e_i, q~_i, η~_i, u_i1..u_in_odd, w_i1..w_in_odd), form the odd charge responses
-χ~_i = Σ_o u_io Gz_io / std_o and ζ~_i = Σ_o w_io Gz_io / std_o from the odd features (the
-last ``n_odd`` columns), scale the five atomic outputs (e_i, q~_i, χ~_i, η~_i, ζ~_i) and
-backpropagate dE/dG_i analytically in the same pass; then contract dE/dG with the
-descriptor derivative blocks into forces and add the direct field force (Fz q_i + ½Fz²
-χ_i + ⅙Fz³ η_i + Fz⁴ ζ_i/24) on z. The math is that of ``mlpec_lab.potential.model``
+(e_i, q~_i, η~_i, u_i1..u_in_odd, w_i1..w_in_odd, v_i1..v_in_odd), form the odd charge
+responses χ~_i = Σ_o u_io Gz_io / std_o, ζ~_i = Σ_o w_io Gz_io / std_o and the atomic
+dipole p_i = Σ_o v_io Gz_io / std_o from the odd features (the last ``n_odd`` columns),
+scale the six atomic outputs (e_i, q~_i, χ~_i, η~_i, ζ~_i, p_i) and backpropagate dE/dG_i
+analytically in the same pass; then contract dE/dG with the descriptor derivative blocks
+into forces and add the direct field force (Fz q_i + ½Fz² χ_i + ⅙Fz³ η_i + Fz⁴ ζ_i/24) on z. The math is that of ``mlpec_lab.potential.model``
 (docstring there). Weights are stacked over members ``k`` and elements ``s``: ``w0 (K, S,
-n_even, h)``, ``b0 (K, S, h)``, ``w1 (K, S, h, h)``, ``b1``, ``w2 (K, S, h, 3 + 2 n_odd)``,
-``b2 (K, S, 3 + 2 n_odd)``; ``mean``, ``std (K, S, n_even)``; ``odd_std (K, S, n_odd)``;
-``offset (K, S)``; ``scale (K, 5)``. With height functions (``electrode_height``) the
+n_even, h)``, ``b0 (K, S, h)``, ``w1 (K, S, h, h)``, ``b1``, ``w2 (K, S, h, 3 + 3 n_odd)``,
+``b2 (K, S, 3 + 3 n_odd)``; ``mean``, ``std (K, S, n_even)``; ``odd_std (K, S, n_odd)``;
+``offset (K, S)``; ``scale (K, 6)``. With height functions (``electrode_height``) the
 even inputs are [G2, G5, height even] and the odd ones [Gz, height odd]: the networks
 see them as more columns, and their forces are added here from dE/d(height).
 """
@@ -30,8 +30,8 @@ MAX_HIDDEN = 128  #: CUDA scratch size per thread
 
 def _atom_member(i, k, features, species, dz, field, w0, b0, w1, b1, w2, b2, mean, std,
                  odd_std, offset, scale, atomic, dE_dG, h1, h2):
-    """Outputs of atom ``i`` for member ``k`` into ``atomic[k, i, :5]`` (e_i eV, q~_i e,
-    χ~_i e·Å/V, η~_i e·Å²/V², ζ~_i e·Å³/V³) and dE/dG_i into ``dE_dG[k, i]``;
+    """Outputs of atom ``i`` for member ``k`` into ``atomic[k, i, :6]`` (e_i eV, q~_i e,
+    χ~_i e·Å/V, η~_i e·Å²/V², ζ~_i e·Å³/V³, p_i e·Å) and dE/dG_i into ``dE_dG[k, i]``;
     ``dz = z_i − mean z`` (Å)."""
     s = species[i]
     n_even = mean.shape[2]
@@ -60,34 +60,41 @@ def _atom_member(i, k, features, species, dz, field, w0, b0, w1, b1, w2, b2, mea
         raw0 += h2[c] * w2[k, s, c, 0]
         raw1 += h2[c] * w2[k, s, c, 1]
         raw3 += h2[c] * w2[k, s, c, 2]
-    # dE/d(raw outputs): E = Σe − Σ (z − z̄)(Fz q~ + ½ Fz² χ~ + ⅙ Fz³ η~ + Fz⁴ ζ~/24)
+    # dE/d(raw outputs): E = Σe − Σ (z − z̄)(Fz q~ + ½ Fz² χ~ + ⅙ Fz³ η~ + Fz⁴ ζ~/24) − Fz Σp
     g0 = scale[k, 0]
     g1 = -field * dz[i] * scale[k, 1]
     g2 = -0.5 * field * field * dz[i] * scale[k, 2]
     g3 = -field * field * field / 6.0 * dz[i] * scale[k, 3]
     g4 = -field * field * field * field / 24.0 * dz[i] * scale[k, 4]
+    g5 = -field * scale[k, 5]
     raw2 = 0.0  # χ~ = Σ_o u_o x_o, x_o = Gz_o / std_o
     raw4 = 0.0  # ζ~ = Σ_o w_o x_o
+    raw5 = 0.0  # p = Σ_o v_o x_o
     for o in range(n_odd):
         u = b2[k, s, 3 + o]
         w = b2[k, s, 3 + n_odd + o]
+        v = b2[k, s, 3 + 2 * n_odd + o]
         for c in range(nh):
             u += h2[c] * w2[k, s, c, 3 + o]
             w += h2[c] * w2[k, s, c, 3 + n_odd + o]
+            v += h2[c] * w2[k, s, c, 3 + 2 * n_odd + o]
         x = features[i, n_even + o] / odd_std[k, s, o]
         raw2 += u * x
         raw4 += w * x
-        dE_dG[k, i, n_even + o] = (g2 * u + g4 * w) / odd_std[k, s, o]
+        raw5 += v * x
+        dE_dG[k, i, n_even + o] = (g2 * u + g4 * w + g5 * v) / odd_std[k, s, o]
     atomic[k, i, 0] = raw0 * scale[k, 0] + offset[k, s]
     atomic[k, i, 1] = raw1 * scale[k, 1]
     atomic[k, i, 2] = raw2 * scale[k, 2]
     atomic[k, i, 3] = raw3 * scale[k, 3]
     atomic[k, i, 4] = raw4 * scale[k, 4]
+    atomic[k, i, 5] = raw5 * scale[k, 5]
     for c in range(nh):
         acc = g0 * w2[k, s, c, 0] + g1 * w2[k, s, c, 1] + g3 * w2[k, s, c, 2]
         for o in range(n_odd):
             x = features[i, n_even + o] / odd_std[k, s, o]
-            acc += x * (g2 * w2[k, s, c, 3 + o] + g4 * w2[k, s, c, 3 + n_odd + o])
+            acc += x * (g2 * w2[k, s, c, 3 + o] + g4 * w2[k, s, c, 3 + n_odd + o]
+                        + g5 * w2[k, s, c, 3 + 2 * n_odd + o])
         h2[c] = acc * (1.0 - h2[c] * h2[c])
     for c in range(nh):
         acc = 0.0
@@ -139,7 +146,7 @@ def committee_outputs(sf, z, field, weights, *, height=None, backend=None):
     field: Fz V/Å; weights: dict of the stacked arrays named in the module docstring;
     height: (centers Å, width Å, (n,) bool mask of the metal atoms) when the model has
     height functions. Returns dict: energy (K,) eV, forces (K, n, 3) eV/Å, dipole_z (K,)
-    e·Å, polarizability_zz (K,) e·Å²/V, charges (K, n) e.
+    e·Å, polarizability_zz (K,) e·Å²/V, charges (K, n) e, atomic_dipoles (K, n) e·Å.
     """
     from .symmetry_functions import _contract_forces_cuda, descriptor_forces, species_pair_index
 
@@ -160,7 +167,7 @@ def committee_outputs(sf, z, field, weights, *, height=None, backend=None):
          for key in ("w0", "b0", "w1", "b1", "w2", "b2", "mean", "std", "odd_std", "offset",
                      "scale")}
     n_members, nh = w["w0"].shape[0], w["b0"].shape[2]
-    atomic = np.empty((n_members, n, 5))
+    atomic = np.empty((n_members, n, 6))
     dE_dG = np.empty((n_members, n, features.shape[1]))
     args = (features, sf.species, dz, float(field), w["w0"], w["b0"], w["w1"], w["b1"],
             w["w2"], w["b2"], w["mean"], w["std"], w["odd_std"], w["offset"], w["scale"])
@@ -195,9 +202,10 @@ def committee_outputs(sf, z, field, weights, *, height=None, backend=None):
             forces[k, :, 2] += height_forces(dE_dG[k][:, n_even:n_even + m], dE_dG[k][:, n_desc + m:],
                                              dh_even, dh_odd, metal)
     coeffs = [atomic[:, :, c] - atomic[:, :, c].mean(axis=1, keepdims=True) for c in (1, 2, 3, 4)]
-    moments = [(x * z).sum(1) for x in coeffs]  # μz0, α, β, γ
+    moments = [(x * z).sum(1) for x in coeffs]  # Σ q z, α, β, γ
+    moments[0] = moments[0] + atomic[:, :, 5].sum(1)  # μz0 = Σ q z + Σ p
     forces[:, :, 2] += field_series(coeffs, field, 1)
     return {"energy": atomic[:, :, 0].sum(1) - field_series(moments, field, 1), "forces": forces,
             "dipole_z": field_series(moments, field, 0),
             "polarizability_zz": field_series(moments, field, -1),
-            "charges": field_series(coeffs, field, 0)}
+            "charges": field_series(coeffs, field, 0), "atomic_dipoles": atomic[:, :, 5]}

@@ -25,7 +25,8 @@ import xarray as xr
 from scipy.integrate import cumulative_trapezoid
 
 from mlpec_lab.analysis.blocking import block_average
-from mlpec_lab.analysis.trajectory import as_frames, frame_charges, lateral_area, surface_z
+from mlpec_lab.analysis.trajectory import (as_frames, frame_atomic_dipoles, frame_charges,
+                                           lateral_area, surface_z)
 from mlpec_lab.units import E_PER_A2_IN_UC_PER_CM2, EPSILON0_E_PER_V_ANGSTROM as EPS0
 
 UC_PER_CM2 = "µC/cm²"
@@ -46,12 +47,14 @@ def _metal_mid(atoms, z0):
 
 def charge_density(trajectory, charges=None, bin_width: float = 0.1, smearing: float | None = 0.5,
                    z_range=None, surface="auto", per_frame: bool = False) -> xr.DataArray:
-    """Laterally averaged charge density ρ(z), e/Å³, from per-atom charges.
+    """Laterally averaged charge density ρ(z), e/Å³, from per-atom charges and dipoles.
 
-    charges: None (each frame's model charges, see
-    :func:`mlpec_lab.analysis.trajectory.frame_charges`), an (n,) array or a dict
-    element → e; smearing: Gaussian σ in Å (each charge a normalised Gaussian in z,
-    evaluated at bin centres), or None for plain binning (histogram / (A·dz));
+    charges: None (each frame's model charges and atomic dipoles, see
+    :func:`mlpec_lab.analysis.trajectory.frame_charges` and ``frame_atomic_dipoles``),
+    an (n,) array or a dict element → e (point charges alone); smearing: Gaussian σ in Å
+    (each charge a normalised Gaussian g in z, each dipole p_i the density −p_i g', both
+    evaluated at bin centres), or None for plain binning (ρ = histogram of q / (A·dz)
+    minus the derivative of the binned dipole density, by central differences);
     z_range (lo, hi) Å relative to the surface (default: the whole cell).
     Returns dims (z,) — or (frame, z) with ``per_frame`` — and attrs ``units``,
     ``surface_z`` (Å, absolute), ``metal_mid_z`` (Å, relative, NaN without Pt).
@@ -63,16 +66,20 @@ def charge_density(trajectory, charges=None, bin_width: float = 0.1, smearing: f
     rho = np.zeros((len(frames), len(zc)))
     for k, atoms in enumerate(frames):
         q = frame_charges(atoms, charges)
+        p = frame_atomic_dipoles(atoms, charges)
         z = atoms.positions[:, 2] - surface_z(atoms, surface)
         area = lateral_area(atoms)
         if smearing is None:
-            rho[k] = np.histogram(z, edges, weights=q)[0] / (area * np.diff(edges))
+            polarization = np.histogram(z, edges, weights=p)[0] / (area * np.diff(edges))
+            rho[k] = (np.histogram(z, edges, weights=q)[0] / (area * np.diff(edges))
+                      - np.gradient(polarization, zc))
         else:
             s = float(smearing)
             if s <= 0:
                 raise ValueError(f"smearing must be a positive width in Å or None, got {smearing}")
-            g = np.exp(-0.5 * ((zc[None, :] - z[:, None]) / s) ** 2) / (np.sqrt(2 * np.pi) * s)
-            rho[k] = q @ g / area
+            dz = zc[None, :] - z[:, None]
+            g = np.exp(-0.5 * (dz / s) ** 2) / (np.sqrt(2 * np.pi) * s)
+            rho[k] = (q @ g + p @ (g * dz / s**2)) / area
     da = xr.DataArray(rho if per_frame else rho.mean(0),
                       dims=("frame", "z") if per_frame else ("z",),
                       coords={"z": zc}, name="charge_density",

@@ -57,14 +57,15 @@ def structure_digest(atoms: Atoms) -> str:
 
 
 def _run_field(job: dict) -> xr.Dataset:
-    """One field: MD with the job's model; per saved frame positions, charges, energy, μz."""
+    """One field: MD with the job's model; per saved frame positions, charges, atomic
+    dipoles, energy, μz."""
     from mlpec_lab.sampling.md import MDStopped, run_md
 
     atoms = job["atoms"].copy()
     fz = float(job["field"])
     atoms.info["field"] = np.array([0.0, 0.0, fz])
     atoms.calc = calculator_factory(job["model"], on_uncertainty="quiet")(fz)
-    steps, pos, q, e, mu, dev, flagged = [], [], [], [], [], [], []
+    steps, pos, q, p, e, mu, dev, flagged = [], [], [], [], [], [], [], []
     try:
         for step, frame in run_md(atoms, job["steps"], timestep=job["timestep"],
                                   temperature=job["temperature"], friction=job["friction"],
@@ -74,6 +75,7 @@ def _run_field(job: dict) -> xr.Dataset:
             pos.append(frame.positions)
             e.append(frame.get_potential_energy())
             q.append(np.asarray(res["charges"], float) if "charges" in res else np.full(len(atoms), np.nan))
+            p.append(np.asarray(res.get("atomic_dipoles", np.zeros(len(atoms))), float))
             mu.append(float(np.ravel(res["dipole"])[2]) if "dipole" in res else np.nan)
             dev.append(float(res.get("max_force_deviation", np.nan)))
             flagged.append(getattr(atoms.calc, "last_warning", None) or "")
@@ -82,6 +84,7 @@ def _run_field(job: dict) -> xr.Dataset:
     ds = xr.Dataset(
         {"positions": (("frame", "atom", "xyz"), np.array(pos)),
          "charges": (("frame", "atom"), np.array(q)),
+         "atomic_dipoles": (("frame", "atom"), np.array(p)),
          "energy": ("frame", np.array(e)), "dipole_z": ("frame", np.array(mu)),
          "max_force_deviation": ("frame", np.array(dev)),
          "committee_warning": ("frame", np.array(flagged, dtype=str)),
@@ -92,7 +95,8 @@ def _run_field(job: dict) -> xr.Dataset:
                "steps": job["steps"], "timestep": job["timestep"], "temperature": job["temperature"],
                "friction": -1.0 if job["friction"] is None else job["friction"], "seed": job["seed"],
                "every": job["every"]})
-    units = {"positions": "Å", "charges": "e", "energy": "eV", "dipole_z": "e·Å", "cell": "Å",
+    units = {"positions": "Å", "charges": "e", "atomic_dipoles": "e·Å", "energy": "eV",
+             "dipole_z": "e·Å", "cell": "Å",
              "max_force_deviation": "eV/Å"}
     for k, u in units.items():
         ds[k].attrs["units"] = u
@@ -120,7 +124,8 @@ def field_scan(atoms: Atoms, fields, model, steps: int, *, timestep: float = 0.5
     max_workers: see :func:`mlpec_lab.executor.map_unordered`; wall_z: Å, the vacuum wall
     of :func:`mlpec_lab.sampling.md.run_md` (None: none).
     Returns a Dataset with dims (field, frame, atom, xyz): ``positions`` (Å), ``charges``
-    (e; NaN if the calculator gives none), ``energy`` (eV), ``dipole_z`` (e·Å), ``cell``;
+    (e; NaN if the calculator gives none), ``atomic_dipoles`` (e·Å, z), ``energy`` (eV),
+    ``dipole_z`` (e·Å), ``cell``;
     attrs say the equilibration rule and which fields came from the cache.
     Turn a field's frames into Atoms with :func:`scan_frames`.
     """
@@ -213,8 +218,9 @@ def _warn_once(scan: xr.Dataset) -> None:
 
 
 def scan_frames(scan: xr.Dataset, field: float) -> list[Atoms]:
-    """The production frames at one field as ``ase.Atoms`` with energy, charges and dipole
-    results attached (so the analyses find the model charges) and ``info["field"]``."""
+    """The production frames at one field as ``ase.Atoms`` with energy, charges, atomic
+    dipoles and dipole results attached (so the analyses find the model charges) and
+    ``info["field"]``."""
     fz = scan.field.values[np.argmin(np.abs(scan.field.values - field))]
     if abs(fz - field) > 1e-9:
         raise ValueError(f"field {field} V/Å is not in the scan (fields: {list(scan.field.values)})")
@@ -233,6 +239,8 @@ def scan_frames(scan: xr.Dataset, field: float) -> list[Atoms]:
         if np.isfinite(one.dipole_z.values[k]):
             results["dipole"] = np.array([0.0, 0.0, float(one.dipole_z.values[k])])
         a.calc = SinglePointCalculator(a, **results)
+        if "atomic_dipoles" in one and "charges" in results:  # scans cached before atomic dipoles have none
+            a.calc.results["atomic_dipoles"] = one.atomic_dipoles.values[k]
         frames.append(a)
     return frames
 

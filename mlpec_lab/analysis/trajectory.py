@@ -1,4 +1,4 @@
-"""Trajectory input for the analyses: frames, species, charges, the electrode surface.
+"""Trajectory input for the analyses: frames, species, charges and atomic dipoles, the electrode surface.
 
 A trajectory is a list of ``ase.Atoms``, a path ASE can read (every frame is taken),
 or a field-scan Dataset from :func:`mlpec_lab.analysis.field_scan.field_scan` at one
@@ -103,6 +103,20 @@ def frame_charges(atoms: Atoms, charges=None) -> np.ndarray:
         return q
     raise ValueError("frame has no per-atom charges: attach a calculator with a 'charges' "
                      "result (the ML potential), set atoms.arrays['charges'], or pass charges=")
+
+
+def frame_atomic_dipoles(atoms: Atoms, charges=None) -> np.ndarray:
+    """Per-atom dipoles p_i (n,) e·Å along z that go with the frame's charges: the
+    calculator's ``atomic_dipoles`` result (the ML potential's), else
+    ``atoms.arrays["atomic_dipoles"]``, else zeros — and zeros when ``charges`` are given
+    explicitly (point charges alone)."""
+    if charges is None:
+        calc = atoms.calc
+        if calc is not None and "atomic_dipoles" in getattr(calc, "results", {}):
+            return np.asarray(calc.results["atomic_dipoles"], float)
+        if "atomic_dipoles" in atoms.arrays:
+            return np.asarray(atoms.arrays["atomic_dipoles"], float)
+    return np.zeros(len(atoms))
 
 
 def lateral_area(atoms: Atoms) -> float:

@@ -43,7 +43,8 @@ def export_weights(members) -> dict:
 class MLPotential(Calculator):
     """Field-aware BP committee: energy (eV), forces (eV/Å), dipole (e·Å, z only is
     defined for slabs) as committee means, plus uncertainty results ``energy_std`` (eV),
-    ``force_deviations`` (n,) eV/Å, ``max_force_deviation`` (eV/Å), and ``charges`` (e).
+    ``force_deviations`` (n,) eV/Å, ``max_force_deviation`` (eV/Å), ``charges`` (e) and
+    ``atomic_dipoles`` (n,) e·Å (z components; the dipole is Σ q_i z_i + Σ p_i).
 
     model: path of a model file or ``(members, payload)`` from ``load_committee``;
     field: Fz or 3-vector (V/Å), default ``atoms.info["field"]``; on_uncertainty: "warn",
@@ -54,7 +55,7 @@ class MLPotential(Calculator):
 
     implemented_properties = ["energy", "free_energy", "forces", "dipole", "energy_std",
                               "force_deviations", "max_force_deviation", "charges",
-                              "polarizability_zz"]
+                              "atomic_dipoles", "polarizability_zz"]
     default_parameters = {"field": None, "on_uncertainty": "warn", "threshold": None,
                           "backend": None}
 
@@ -115,6 +116,7 @@ class MLPotential(Calculator):
             dipole=np.array([0.0, 0.0, out["dipole_z"].mean()]),
             energy_std=float(out["energy"].std()), force_deviations=deviations,
             max_force_deviation=float(deviations.max()), charges=out["charges"].mean(0),
+            atomic_dipoles=out["atomic_dipoles"].mean(0),
             polarizability_zz=float(out["polarizability_zz"].mean()),
             committee_energies=out["energy"], committee_dipole_z=out["dipole_z"])
         threshold = self.parameters.threshold or self.payload["force_deviation_threshold"]

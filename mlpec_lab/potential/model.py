@@ -14,10 +14,16 @@ structure (x_i = x~_i − mean x~), so the atomic charges at a field Fz (V/Å) a
 
 and the energy is the one whose field derivatives they give:
 
-    μz0 = Σ q_i z_i,  α = Σ χ_i z_i,  β = Σ η_i z_i,  γ = Σ ζ_i z_i
+    μz0 = Σ q_i z_i + Σ p_i,  α = Σ χ_i z_i,  β = Σ η_i z_i,  γ = Σ ζ_i z_i
     E   = Σ e_i − μz0 Fz − ½ α Fz² − ⅙ β Fz³ − γ Fz⁴/24        eV
     μz  = −∂E/∂Fz = Σ q_i(Fz) z_i                               e·Å
     αzz = −∂²E/∂Fz² = α + β Fz + ½ γ Fz²                        e·Å²/V
+
+Atomic dipoles: the oracle's dipole is not Σ q_i z_i of its Mulliken charges — tblite
+adds the atomic dipoles of the density (on the Stark structures, seed 0, zero field, they
+are 0.17 e·Å of H2O*'s 0.59 and 0.56 of OH*'s 0.77). A third odd head v_i gives each
+atom a static dipole p_i = Σ_o v_io Gz_io / std_o (odd under the mirror, as a z-dipole
+must be, and free of the neutrality constraint), and μz0 above is Σ q_i z_i + Σ p_i.
 
 Field-dependent charges (rather than atomic polarizabilities) put the induced charge
 where the model learns it sits — on the metal's top layer — so the charge density
@@ -26,7 +32,7 @@ The higher orders are there because the slab's response is not quadratic above
 |Fz| ≈ 0.3 V/Å (REFERENCE_PROTOCOL.md section 7): for a mirror-symmetric slab β
 vanishes and the leading correction is the quartic γ (the oracle's bare slab has γ ≈
 45–83 e·Å⁴/V³; a model without it learns an α averaged over the trained field range).
-Forces: −∂E/∂r through G (the descriptor derivative blocks) plus the direct term
+Forces: −∂E/∂r through G (the descriptor derivative blocks, p_i included) plus the direct term
 (Fz q_i + ½Fz² χ_i + ⅙Fz³ η_i + Fz⁴ ζ_i/24) on z_i.
 
 Optional height functions (spec ``height_centers``, ``kernels/electrode_height.py``): the
@@ -44,18 +50,21 @@ from torch import nn
 from mlpec_lab.kernels.field_series import field_series
 from mlpec_lab.potential.descriptors import Batch, contract_forces
 
-#: scale of the atomic outputs (e_i, q~_i, χ~_i, η~_i, ζ~_i): eV, e, e·Å/V, e·Å²/V², e·Å³/V³
-OUTPUT_SCALES = (1.0, 0.3, 0.1, 0.1, 0.1)
+#: scale of the atomic outputs (e_i, q~_i, χ~_i, η~_i, ζ~_i, p_i): eV, e, e·Å/V, e·Å²/V²,
+#: e·Å³/V³, e·Å
+OUTPUT_SCALES = (1.0, 0.3, 0.1, 0.1, 0.1, 0.1)
+#: odd heads of each network (χ, ζ, p), each n_odd wide
+N_ODD_HEADS = 3
 
 
 class ElementNetwork(nn.Module):
-    """G_i (even, normalised) → (e_i, q~_i, η~_i, u_i1..u_in_odd, w_i1..w_in_odd): two tanh
-    hidden layers."""
+    """G_i (even, normalised) → (e_i, q~_i, η~_i, u_i1..u_in_odd, w_i1..w_in_odd,
+    v_i1..v_in_odd): two tanh hidden layers."""
 
     def __init__(self, n_features: int, hidden: int, n_odd: int = 0):
         super().__init__()
         self.layers = nn.ModuleList([nn.Linear(n_features, hidden), nn.Linear(hidden, hidden),
-                                     nn.Linear(hidden, 3 + 2 * n_odd)])
+                                     nn.Linear(hidden, 3 + N_ODD_HEADS * n_odd)])
 
     def forward(self, x):
         for layer in self.layers[:-1]:
@@ -114,26 +123,28 @@ class FieldAwareBP(nn.Module):
         return (gm + gp) * has_metal, (gm - gp) * has_metal
 
     def atomic_outputs(self, features, species, height=None):
-        """(n, 5): e_i (eV, offset included), q~_i (e), χ~_i (e·Å/V), η~_i (e·Å²/V²),
-        ζ~_i (e·Å³/V³). height: (even, odd) height functions when the model has them."""
+        """(n, 6): e_i (eV, offset included), q~_i (e), χ~_i (e·Å/V), η~_i (e·Å²/V²),
+        ζ~_i (e·Å³/V³), p_i (e·Å). height: (even, odd) height functions when the model has them."""
         even, odd = features[:, :self.n_even], features[:, self.n_even:]
         if height is not None:
             even, odd = torch.cat([even, height[0]], 1), torch.cat([odd, height[1]], 1)
         n_odd = odd.shape[1]
         x = (even - self.feature_mean[species]) / self.feature_std[species]
-        raw = torch.zeros(len(features), 3 + 2 * n_odd, dtype=features.dtype)
+        raw = torch.zeros(len(features), 3 + N_ODD_HEADS * n_odd, dtype=features.dtype)
         for s, net in enumerate(self.networks):
             mask = species == s
             if mask.any():
                 raw = raw.index_put((mask.nonzero().squeeze(1),), net(x[mask]))
         odd = odd / self.odd_std[species]
         chi = (raw[:, 3:3 + n_odd] * odd).sum(1, keepdim=True)
-        zeta = (raw[:, 3 + n_odd:] * odd).sum(1, keepdim=True)
-        out = torch.cat([raw[:, :2], chi, raw[:, 2:3], zeta], 1) * self.output_scale
+        zeta = (raw[:, 3 + n_odd:3 + 2 * n_odd] * odd).sum(1, keepdim=True)
+        dipole = (raw[:, 3 + 2 * n_odd:] * odd).sum(1, keepdim=True)
+        out = torch.cat([raw[:, :2], chi, raw[:, 2:3], zeta, dipole], 1) * self.output_scale
         return torch.cat([(out[:, 0] + self.energy_offset[species]).unsqueeze(1), out[:, 1:]], 1)
 
     def structure_terms(self, features, batch: Batch, z_height=None):
-        """Per-structure E0, μz0, α, β, γ and the neutral per-atom q, χ, η, ζ, as a dict.
+        """Per-structure E0, μz0, α, β, γ, the neutral per-atom q, χ, η, ζ and the atomic
+        dipoles p (e·Å), as a dict.
         z_height: the heights (Å) the height functions see (default ``batch.z``)."""
         height = None
         if self.height_centers:
@@ -144,16 +155,18 @@ class FieldAwareBP(nn.Module):
         def total(x):
             return torch.zeros(n, *x.shape[1:], dtype=x.dtype).index_add(0, batch.structure, x)
 
-        raw = out[:, 1:]
+        raw = out[:, 1:5]
         mean = total(raw) / batch.n_atoms.to(raw.dtype).unsqueeze(1)
         neutral = raw - mean[batch.structure]                     # q, χ, η, ζ per atom
-        moments = total(neutral * batch.z.unsqueeze(1))           # μz0, α, β, γ
-        return {"e0": total(out[:, 0]), "mu0": moments[:, 0], "alpha": moments[:, 1],
-                "beta": moments[:, 2], "gamma": moments[:, 3], "q": neutral[:, 0],
-                "chi": neutral[:, 1], "eta": neutral[:, 2], "zeta": neutral[:, 3]}
+        moments = total(neutral * batch.z.unsqueeze(1))           # Σ q z, α, β, γ
+        return {"e0": total(out[:, 0]), "mu0": moments[:, 0] + total(out[:, 5]),
+                "alpha": moments[:, 1], "beta": moments[:, 2], "gamma": moments[:, 3],
+                "q": neutral[:, 0], "chi": neutral[:, 1], "eta": neutral[:, 2],
+                "zeta": neutral[:, 3], "p": out[:, 5]}
 
     def forward(self, batch: Batch, forces: bool = True, create_graph: bool = False):
-        """Energy (eV), μz (e·Å), αzz (e·Å²/V) per structure; forces (eV/Å) per atom."""
+        """Energy (eV), μz (e·Å), αzz (e·Å²/V) per structure; forces (eV/Å), charges (e)
+        and atomic dipoles p_i (e·Å) per atom."""
         features = batch.features
         if forces and not features.requires_grad:
             features = features.detach().requires_grad_(True)
@@ -167,7 +180,7 @@ class FieldAwareBP(nn.Module):
         energy = t["e0"] - field_series(moments, f, 1)
         result = {"energy": energy, "dipole_z": field_series(moments, f, 0),
                   "polarizability_zz": field_series(moments, f, -1),
-                  "charges": field_series(coeffs, fa, 0)}
+                  "charges": field_series(coeffs, fa, 0), "atomic_dipoles": t["p"]}
         if forces:
             inputs = (features,) if z_height is None else (features, z_height)
             dE_dG, *dE_dz = torch.autograd.grad(energy.sum(), inputs, create_graph=create_graph)

@@ -2,7 +2,7 @@
 
 Layout (plain types and tensors only, so ``torch.load(weights_only=True)`` reads it)::
 
-    {"format": "mlpec-lab/field-aware-bp", "version": 5,
+    {"format": "mlpec-lab/field-aware-bp", "version": 6,
      "spec": descriptor spec dict, "species": [...], "hidden": int,
      "members": [state_dict, ...], "field_range": [Fmin, Fmax] (V/Å),
      "force_deviation_threshold": eV/Å, "training": {provenance},
@@ -20,10 +20,9 @@ from mlpec_lab.kernels.symmetry_spec import n_odd_features, validated_spec
 from mlpec_lab.potential.model import OUTPUT_SCALES, FieldAwareBP
 
 FORMAT = "mlpec-lab/field-aware-bp"
-VERSION = 5  # 2: field-dependent charges (q, χ, η heads); 3: χ odd (Gz features); 4: ζ head;
-#              5: optional height functions (spec "height_centers")
-READABLE = (3, 4, 5)  # a version-3 file reads with a zero ζ head (same predictions); 4 = 5
-#                       without height functions
+VERSION = 6  # 2: field-dependent charges (q, χ, η heads); 3: χ odd (Gz features); 4: ζ head;
+#              5: optional height functions (spec "height_centers"); 6: atomic dipole head p
+READABLE = (3, 4, 5, 6)  # older files read with zero ζ (3) and p (3–5) heads: same predictions
 
 
 class ModelFileError(ValueError):
@@ -51,15 +50,20 @@ def save_committee(path, members, spec, field_range, training: dict,
     os.replace(tmp, path)
 
 
-def _with_zero_zeta_head(state: dict, n_odd: int) -> dict:
-    """A version-3 member's weights with the third-order response ζ = 0 appended."""
+def _with_zero_heads(state: dict, n_odd: int, version: int) -> dict:
+    """An older member's weights with the heads it lacks appended as zeros: the
+    third-order response ζ (version 3) and the atomic dipoles p (versions 3–5)."""
+    missing = {3: 2, 4: 1, 5: 1}.get(version, 0)
+    if not missing:
+        return state
     state = dict(state)
     for key, value in list(state.items()):
         if key.endswith("layers.2.weight") or key.endswith("layers.2.bias"):
-            pad = torch.zeros((n_odd,) + tuple(value.shape[1:]), dtype=value.dtype)
+            pad = torch.zeros((missing * n_odd,) + tuple(value.shape[1:]), dtype=value.dtype)
             state[key] = torch.cat([value, pad])
     scale = state["output_scale"]
-    state["output_scale"] = torch.cat([scale, torch.tensor(OUTPUT_SCALES[4:], dtype=scale.dtype)])
+    state["output_scale"] = torch.cat([scale, torch.tensor(OUTPUT_SCALES[len(scale):],
+                                                           dtype=scale.dtype)])
     return state
 
 
@@ -89,8 +93,8 @@ def load_committee(path, dtype=torch.float64):
         raise ModelFileError(f"{path}: core_radii is not a {n_species}×{n_species} table")
     members = []
     for state in payload["members"]:
-        if payload["version"] == 3:
-            state = _with_zero_zeta_head(state, n_odd_features(spec))
+        state = _with_zero_heads(state, n_odd_features(spec) + len(spec.get("height_centers", ())),
+                                 payload["version"])
         model = FieldAwareBP.from_spec(spec, payload["hidden"]).to(dtype)
         try:
             model.load_state_dict(state)

@@ -56,6 +56,33 @@ def test_charge_density_from_atom_sheets_and_sign():
         assert float(potential_drop(prof, 25.0)) == pytest.approx(sigma * 4.0 / EPS0, rel=2e-3)
 
 
+def test_atomic_dipoles_are_the_dipole_layer_of_split_charges():
+    """A layer of atomic dipoles p (no charges) drops the potential by p·N/(A ε0), as the
+    same dipoles written as ±q charges a distance p/q apart do."""
+    cell = [[8.0, 0, 0], [0, 8.0, 0], [0, 0, 32.0]]
+    xy = np.array([(i, j) for i in (1.0, 5.0) for j in (1.0, 5.0)])
+    point = Atoms("O4", positions=np.column_stack([xy, np.full(4, 12.0)]), cell=cell,
+                  pbc=(True, True, False))
+    point.arrays["charges"] = np.zeros(4)
+    point.arrays["atomic_dipoles"] = np.full(4, 0.3)  # e·Å
+    split = Atoms("O4H4", positions=np.vstack([np.column_stack([xy, np.full(4, 11.5)]),
+                                               np.column_stack([xy, np.full(4, 12.5)])]),
+                  cell=cell, pbc=(True, True, False))
+    q_split = np.array([-0.3] * 4 + [0.3] * 4)  # 0.3 e at ±0.5 Å: the same dipoles
+    expect = -4 * 0.3 / (64 * EPS0)  # the dipoles point up: the solution side is higher
+    for smearing in (0.5, None):
+        rho = charge_density([point], charges=None, bin_width=0.05,
+                             smearing=smearing, surface=None, z_range=(0.0, 30.0))
+        rho_split = charge_density([split], charges=q_split, bin_width=0.05, smearing=smearing,
+                                   surface=None, z_range=(0.0, 30.0))
+        for r in (rho, rho_split):
+            drop = float(potential_drop(potential_profile(r, z_ref=3.0), 25.0))
+            assert drop == pytest.approx(expect, rel=2e-3)
+    # explicit charges mean point charges alone: the dipoles are not added
+    plain = charge_density([point], charges=np.zeros(4), bin_width=0.05, surface=None)
+    assert float(np.abs(plain).max()) == 0.0
+
+
 def helmholtz_frames(fz, d=3.0, n_frames=64, seed=0):
     """Pt slab with charge ε0·Fz·A on its top layer and the counter-charge on a Cl layer
     d Å above it (jittered per frame): Δφ = Fz·d, C = ε0/d."""

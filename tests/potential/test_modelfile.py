@@ -50,32 +50,38 @@ def test_file_with_arbitrary_objects_is_not_unpickled(tmp_path, capsys):
     assert "this must never run" not in capsys.readouterr().out
 
 
-def test_a_version_3_file_reads_with_a_zero_third_order_response(tmp_path):
-    # version 3 had no ζ head: its members must predict exactly what they did then, i.e.
-    # what the same weights give with the ζ rows of the output layer set to zero
+@pytest.mark.parametrize("version, height", [(3, False), (5, True)])
+def test_older_files_read_with_zero_missing_heads(tmp_path, version, height):
+    # version 3 had no ζ head and versions 3–5 no atomic-dipole head: their members must
+    # predict exactly what they did then, i.e. what the same weights give with those rows
+    # of the output layer set to zero
     from mlpec_lab.kernels.symmetry_spec import n_odd_features
     from mlpec_lab.potential.descriptors import describe, make_batch
     from mlpec_lab.systems import interface
 
-    spec = small_spec()
-    n_odd = n_odd_features(spec)
+    spec = small_spec(height=height)
+    n_odd = n_odd_features(spec) + len(spec.get("height_centers", ()))
+    kept = 3 + (n_odd if version == 3 else 2 * n_odd)
     member = random_model(spec, seed=3)
     with torch.no_grad():
         for net in member.networks:
-            net.layers[-1].weight[3 + n_odd:] = 0.0
-            net.layers[-1].bias[3 + n_odd:] = 0.0
-    path = tmp_path / "v4.pt"
+            net.layers[-1].weight[kept:] = 0.0
+            net.layers[-1].bias[kept:] = 0.0
+    path = tmp_path / "v6.pt"
     save_committee(path, [member], spec, (-0.5, 0.5), {})
     raw = torch.load(path, weights_only=True)
-    old = {k: (v[:3 + n_odd] if "layers.2" in k else v[:4] if k == "output_scale" else v)
+    n_scales = 4 if version == 3 else 5
+    old = {k: (v[:kept] if "layers.2" in k else v[:n_scales] if k == "output_scale" else v)
            for k, v in raw["members"][0].items()}
-    raw.update(version=3, members=[old])
-    torch.save(raw, tmp_path / "v3.pt")
-    (loaded,), _ = load_committee(tmp_path / "v3.pt")
+    raw.update(version=version, members=[old])
+    torch.save(raw, tmp_path / "old.pt")
+    (loaded,), _ = load_committee(tmp_path / "old.pt")
     batch = make_batch([describe(interface(n_water=2, layers=3, seed=2), spec)], [0.4])
     a, b = member(batch), loaded(batch)
     assert b["energy"].item() == pytest.approx(a["energy"].item(), abs=1e-12)
+    assert b["dipole_z"].item() == pytest.approx(a["dipole_z"].item(), abs=1e-12)
     assert torch.allclose(a["forces"], b["forces"], atol=1e-12)
+    assert torch.equal(b["atomic_dipoles"], torch.zeros_like(b["atomic_dipoles"]))
     raw.update(version=2)
     torch.save(raw, tmp_path / "v2.pt")
     with pytest.raises(ModelFileError, match="version 2 is not supported"):
