@@ -239,7 +239,7 @@ def scan_frames(scan: xr.Dataset, field: float) -> list[Atoms]:
         if np.isfinite(one.dipole_z.values[k]):
             results["dipole"] = np.array([0.0, 0.0, float(one.dipole_z.values[k])])
         a.calc = SinglePointCalculator(a, **results)
-        if "atomic_dipoles" in one and "charges" in results:  # scans cached before atomic dipoles have none
+        if "atomic_dipoles" in one and "charges" in results:  # older cached scans have none
             a.calc.results["atomic_dipoles"] = one.atomic_dipoles.values[k]
         frames.append(a)
     return frames

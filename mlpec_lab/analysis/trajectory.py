@@ -1,4 +1,5 @@
-"""Trajectory input for the analyses: frames, species, charges and atomic dipoles, the electrode surface.
+"""Trajectory input for the analyses: frames, species, charges and atomic dipoles, the
+electrode surface.
 
 A trajectory is a list of ``ase.Atoms``, a path ASE can read (every frame is taken),
 or a field-scan Dataset from :func:`mlpec_lab.analysis.field_scan.field_scan` at one

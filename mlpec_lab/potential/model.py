@@ -16,7 +16,7 @@ and the energy is the one whose field derivatives they give:
 
     μz0 = Σ q_i z_i + Σ p_i,  α = Σ χ_i z_i,  β = Σ η_i z_i,  γ = Σ ζ_i z_i
     E   = Σ e_i − μz0 Fz − ½ α Fz² − ⅙ β Fz³ − γ Fz⁴/24        eV
-    μz  = −∂E/∂Fz = Σ q_i(Fz) z_i                               e·Å
+    μz  = −∂E/∂Fz = Σ q_i(Fz) z_i + Σ p_i                       e·Å
     αzz = −∂²E/∂Fz² = α + β Fz + ½ γ Fz²                        e·Å²/V
 
 Atomic dipoles: the oracle's dipole is not Σ q_i z_i of its Mulliken charges — tblite
@@ -124,7 +124,8 @@ class FieldAwareBP(nn.Module):
 
     def atomic_outputs(self, features, species, height=None):
         """(n, 6): e_i (eV, offset included), q~_i (e), χ~_i (e·Å/V), η~_i (e·Å²/V²),
-        ζ~_i (e·Å³/V³), p_i (e·Å). height: (even, odd) height functions when the model has them."""
+        ζ~_i (e·Å³/V³), p_i (e·Å). height: (even, odd) height functions when the model
+        has them."""
         even, odd = features[:, :self.n_even], features[:, self.n_even:]
         if height is not None:
             even, odd = torch.cat([even, height[0]], 1), torch.cat([odd, height[1]], 1)
