@@ -94,11 +94,9 @@ def frame_charges(atoms: Atoms, charges=None) -> np.ndarray:
         if q.shape != (len(atoms),):
             raise ValueError(f"charges must be one value per atom ({len(atoms)}), got shape {q.shape}")
         return q
-    calc = atoms.calc
-    if calc is not None and "charges" in getattr(calc, "results", {}):
-        return np.asarray(calc.results["charges"], float)
-    if "charges" in atoms.arrays:
-        return np.asarray(atoms.arrays["charges"], float)
+    q = _stored_per_atom(atoms, "charges")
+    if q is not None:
+        return q
     q = atoms.get_initial_charges()
     if np.any(q != 0):
         return q
@@ -111,13 +109,18 @@ def frame_atomic_dipoles(atoms: Atoms, charges=None) -> np.ndarray:
     calculator's ``atomic_dipoles`` result (the ML potential's), else
     ``atoms.arrays["atomic_dipoles"]``, else zeros — and zeros when ``charges`` are given
     explicitly (point charges alone)."""
-    if charges is None:
-        calc = atoms.calc
-        if calc is not None and "atomic_dipoles" in getattr(calc, "results", {}):
-            return np.asarray(calc.results["atomic_dipoles"], float)
-        if "atomic_dipoles" in atoms.arrays:
-            return np.asarray(atoms.arrays["atomic_dipoles"], float)
-    return np.zeros(len(atoms))
+    p = _stored_per_atom(atoms, "atomic_dipoles") if charges is None else None
+    return np.zeros(len(atoms)) if p is None else p
+
+
+def _stored_per_atom(atoms: Atoms, name: str):
+    """The calculator's result ``name`` (n,), else ``atoms.arrays[name]``, else None."""
+    calc = atoms.calc
+    if calc is not None and name in getattr(calc, "results", {}):
+        return np.asarray(calc.results[name], float)
+    if name in atoms.arrays:
+        return np.asarray(atoms.arrays[name], float)
+    return None
 
 
 def lateral_area(atoms: Atoms) -> float:

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 from mlpec_lab.kernels.symmetry_spec import n_odd_features, validated_spec
-from mlpec_lab.potential.model import OUTPUT_SCALES, FieldAwareBP
+from mlpec_lab.potential.model import N_ODD_HEADS, OUTPUT_SCALES, FieldAwareBP
 
 FORMAT = "mlpec-lab/field-aware-bp"
 VERSION = 6  # 2: field-dependent charges (q, χ, η heads); 3: χ odd (Gz features); 4: ζ head;
@@ -50,16 +50,14 @@ def save_committee(path, members, spec, field_range, training: dict,
     os.replace(tmp, path)
 
 
-def _with_zero_heads(state: dict, n_odd: int, version: int) -> dict:
-    """An older member's weights with the heads it lacks appended as zeros: the
+def _with_zero_heads(state: dict, n_odd: int) -> dict:
+    """An older member's weights with the odd heads it lacks appended as zeros: the
     third-order response ζ (version 3) and the atomic dipoles p (versions 3–5)."""
-    missing = {3: 2, 4: 1, 5: 1}.get(version, 0)
-    if not missing:
-        return state
     state = dict(state)
     for key, value in list(state.items()):
         if key.endswith("layers.2.weight") or key.endswith("layers.2.bias"):
-            pad = torch.zeros((missing * n_odd,) + tuple(value.shape[1:]), dtype=value.dtype)
+            missing = max(3 + N_ODD_HEADS * n_odd - value.shape[0], 0)  # a bad width: load_state_dict says so
+            pad = torch.zeros((missing,) + tuple(value.shape[1:]), dtype=value.dtype)
             state[key] = torch.cat([value, pad])
     scale = state["output_scale"]
     state["output_scale"] = torch.cat([scale, torch.tensor(OUTPUT_SCALES[len(scale):],
@@ -93,8 +91,7 @@ def load_committee(path, dtype=torch.float64):
         raise ModelFileError(f"{path}: core_radii is not a {n_species}×{n_species} table")
     members = []
     for state in payload["members"]:
-        state = _with_zero_heads(state, n_odd_features(spec) + len(spec.get("height_centers", ())),
-                                 payload["version"])
+        state = _with_zero_heads(state, n_odd_features(spec) + len(spec.get("height_centers", ())))
         model = FieldAwareBP.from_spec(spec, payload["hidden"]).to(dtype)
         try:
             model.load_state_dict(state)

@@ -25,4 +25,3 @@ def test_ready_interface_is_a_valid_equilibrated_interface_with_its_provenance()
     assert (Path(READY_INTERFACE).parents[2] / script).is_file()
     # made with the committee that ships (rerun the script when it changes)
     assert provenance["model_sha256"] == hashlib.sha256(Path(SHIPPED_MODEL).read_bytes()).hexdigest()[:16]
-
