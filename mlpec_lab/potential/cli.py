@@ -29,13 +29,20 @@ def _evaluate(args) -> int:
     from mlpec_lab.datasets import read_dataset
     from mlpec_lab.potential.evaluation import evaluate
     from mlpec_lab.potential.modelfile import load_committee
+    from mlpec_lab.potential.training import usable
 
     members, payload = load_committee(args.model)
     frames = []
     for path in args.data:
         frames += read_dataset(path).frames
+    max_force = args.max_force if args.max_force > 0 else None
+    frames, left_out = usable(frames, max_force)
+    if not frames:
+        print(f"no frame has all its force components within {max_force} eV/Å", file=sys.stderr)
+        return 2
     metrics = evaluate(members, frames, payload["spec"], payload["core_radii"])
     metrics["model"], metrics["data"] = args.model, args.data
+    metrics["max_force_eV_per_A"], metrics["left_out_max_force"] = max_force, left_out
     text = json.dumps(metrics, indent=1)
     if args.json and args.json != "-":
         with open(args.json, "w") as fh:
@@ -167,6 +174,9 @@ def register(sub) -> None:
     p.add_argument("model")
     p.add_argument("data", nargs="+")
     p.add_argument("--json", nargs="?", const="-", default="-", help="also write JSON to this file")
+    p.add_argument("--max-force", type=float, default=0.0,
+                   help="leave out frames with a labelled force component above this, eV/Å, as "
+                        "training does (0: keep all)")
     p.set_defaults(func=_evaluate)
 
     p = sub.add_parser("md", help="ML-driven molecular dynamics")

@@ -21,6 +21,16 @@ def test_train_evaluate_md(synthetic_dataset, tmp_path, capsys):
     metrics = json.loads((tmp_path / "e.json").read_text())
     assert metrics["n_structures"] == 24
     assert set(metrics["force_rmse_per_element_eV_per_A"]) == {"H", "O", "Pt"}
+    assert metrics["left_out_max_force"] == 0 and metrics["max_force_eV_per_A"] is None
+    # --max-force leaves out the frames training would leave out: here the upper half
+    largest = np.array([np.abs(a.calc.results["forces"]).max()
+                        for a in read_dataset(synthetic_dataset).frames])
+    limit = float(np.median(largest))
+    assert main(["evaluate", str(model), str(synthetic_dataset), "--max-force", str(limit),
+                 "--json", str(tmp_path / "e2.json")]) == 0
+    windowed = json.loads((tmp_path / "e2.json").read_text())
+    assert windowed["left_out_max_force"] == int((largest > limit).sum()) > 0
+    assert windowed["n_structures"] == int((largest <= limit).sum())
     structure = tmp_path / "start.extxyz"
     write(structure, interface(n_water=2, layers=3, seed=1))
     traj = tmp_path / "traj.extxyz"

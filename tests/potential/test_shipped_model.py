@@ -7,6 +7,7 @@ from mlpec_lab.datasets import read_dataset
 from mlpec_lab.paths import DATA_DIR, SHIPPED_MODEL
 from mlpec_lab.potential.evaluation import evaluate
 from mlpec_lab.potential.modelfile import load_committee
+from mlpec_lab.potential.training import usable
 
 METRICS = DATA_DIR / "model" / "test_metrics.json"
 
@@ -29,6 +30,8 @@ def test_recorded_test_metrics_reproduce(model, metrics):
     frames = []
     for path in recorded["data"]:
         frames += read_dataset(DATA_DIR.parent / path).frames
+    frames, left_out = usable(frames, recorded.get("max_force_eV_per_A"))
+    assert left_out == recorded.get("left_out_max_force", 0)
     now = evaluate(members, frames, payload["spec"], payload["core_radii"])
     assert now["n_structures"] == recorded["n_structures"]
     for key in ("energy_rmse_eV_per_atom", "force_rmse_eV_per_A", "dipole_z_rmse_eA"):
