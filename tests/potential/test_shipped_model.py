@@ -21,9 +21,10 @@ def test_shipped_model_loads_with_weights_only():
 
 @pytest.mark.parametrize("model, metrics", [
     (SHIPPED_MODEL, METRICS),
+    (SHIPPED_MODEL, DATA_DIR / "model" / "test_metrics_independent.json"),
     (DATA_DIR / "model" / "candidates" / "height_committee.pt",
      DATA_DIR / "model" / "candidates" / "height_committee_test_metrics.json"),
-], ids=["shipped", "height-candidate"])
+], ids=["shipped", "shipped-independent", "height-candidate"])
 def test_recorded_test_metrics_reproduce(model, metrics):
     recorded = json.loads(metrics.read_text())
     members, payload = load_committee(model)
