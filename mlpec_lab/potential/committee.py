@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import warnings
 from importlib.metadata import version
 from pathlib import Path
 
@@ -29,6 +30,18 @@ def _read_frames(paths, max_force=None):
     if not frames:
         raise ValueError(f"no usable labelled frames in {', '.join(map(str, paths))}")
     return frames, left_out
+
+
+LAG_FACTOR = 2.0
+
+
+def lagging_members(best_val_losses, factor=LAG_FACTOR) -> list[int]:
+    """Members whose best validation loss is more than ``factor`` × the committee median
+    (needs three members or more to say)."""
+    losses = np.asarray(best_val_losses, float)
+    if len(losses) < 3:
+        return []
+    return [int(m) for m in np.flatnonzero(losses > factor * np.median(losses))]
 
 
 def _member_job(job):
@@ -74,7 +87,13 @@ def train_committee(paths, out, n_members: int = 4, cfg: TrainingConfig | None =
         "versions": {p: version(p) for p in ("torch", "numba", "ase", "tblite")},
         "epochs_run": [int(np.isfinite(curves.val_loss[m]).sum()) for m in range(n_members)],
         "best_val_force_rmse": [float(np.nanmin(curves.val_force_rmse[m])) for m in range(n_members)],
+        "best_val_loss": [float(np.nanmin(curves.val_loss[m])) for m in range(n_members)],
     }
+    for m in lagging_members(training["best_val_loss"]):
+        warnings.warn(f"member {m} of {out} reached a validation loss of "
+                      f"{training['best_val_loss'][m]:.4g}, more than {LAG_FACTOR:g}× the committee "
+                      "median: it may be stuck (select_members in mlpec_lab.potential.modelfile "
+                      "writes the committee without it)", stacklevel=2)
     save_committee(out, members, spec, (float(fields.min()), float(fields.max())),
                    json.loads(json.dumps(training)), force_deviation_threshold,
                    core_radii=core_radii(frames, spec))

@@ -101,3 +101,33 @@ def load_committee(path, dtype=torch.float64):
         model.eval()
         members.append(model)
     return members, payload
+
+
+PER_MEMBER_PROVENANCE = ("epochs_run", "best_val_force_rmse", "best_val_loss")
+
+
+def select_members(path, keep, out, reason: str) -> dict:
+    """Write to ``out`` the committee of ``path`` reduced to the members ``keep`` (indices,
+    in that order), with the per-member provenance and the learning curves
+    (``path``.curves.nc, when present) reduced alike; ``reason`` is recorded. Returns the
+    new file's training provenance."""
+    import xarray as xr
+
+    members, payload = load_committee(path)
+    keep = [int(k) for k in keep]
+    if not keep or len(set(keep)) != len(keep) or not all(0 <= k < len(members) for k in keep):
+        raise ValueError(f"keep must list distinct member indices of 0…{len(members) - 1}, got {keep}")
+    training = dict(payload["training"])
+    for key in PER_MEMBER_PROVENANCE:
+        if key in training:
+            training[key] = [training[key][k] for k in keep]
+    training["n_members"] = len(keep)
+    training["selected_members"] = {"from_file": Path(path).name, "kept": keep, "reason": reason}
+    save_committee(out, [members[k] for k in keep], payload["spec"], payload["field_range"],
+                   training, payload["force_deviation_threshold"], payload["core_radii"])
+    curves = Path(str(path) + ".curves.nc")
+    if curves.exists():
+        with xr.open_dataset(curves) as ds:
+            picked = ds.isel(member=keep).load()
+        picked.assign_coords(member=range(len(keep))).to_netcdf(str(out) + ".curves.nc")
+    return training

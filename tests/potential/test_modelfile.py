@@ -86,3 +86,32 @@ def test_older_files_read_with_zero_missing_heads(tmp_path, version, height):
     torch.save(raw, tmp_path / "v2.pt")
     with pytest.raises(ModelFileError, match="version 2 is not supported"):
         load_committee(tmp_path / "v2.pt")
+
+
+def test_select_members_keeps_the_chosen_weights_provenance_and_curves(tmp_path):
+    import numpy as np
+    import xarray as xr
+
+    from mlpec_lab.potential.modelfile import select_members
+
+    spec = small_spec()
+    members = [random_model(spec, seed=s) for s in range(4)]
+    path = tmp_path / "m.pt"
+    save_committee(path, members, spec, (-0.5, 0.5),
+                   {"epochs_run": [10, 20, 30, 40], "best_val_loss": [1.0, 2.0, 9.0, 3.0]})
+    xr.Dataset({"val_loss": (("member", "epoch"), np.arange(12.0).reshape(4, 3))},
+               coords={"member": range(4)}).to_netcdf(str(path) + ".curves.nc")
+    out = tmp_path / "kept.pt"
+    select_members(path, [3, 0], out, reason="member 2 stuck")
+    loaded, payload = load_committee(out)
+    for kept, original in zip(loaded, [members[3], members[0]]):
+        for (ka, va), (kb, vb) in zip(kept.state_dict().items(), original.state_dict().items()):
+            assert ka == kb and torch.equal(va, vb)
+    assert payload["training"]["epochs_run"] == [40, 10]
+    assert payload["training"]["best_val_loss"] == [3.0, 1.0]
+    assert payload["training"]["selected_members"]["kept"] == [3, 0]
+    curves = xr.open_dataset(str(out) + ".curves.nc")
+    assert curves.val_loss.values.tolist() == [[9.0, 10.0, 11.0], [0.0, 1.0, 2.0]]
+    for bad in ([], [0, 0], [4]):
+        with pytest.raises(ValueError, match="distinct member indices"):
+            select_members(path, bad, tmp_path / "bad.pt", reason="")

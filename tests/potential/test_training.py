@@ -170,3 +170,11 @@ def test_force_balance_weighs_each_element_by_its_share_of_the_force_labels(synt
     expected_shift = cfg.weight_forces * (np.mean(w * sq) - np.mean(sq)) / 3
     assert abs(expected_shift) > 1e-6 * float(plain.detach())  # the weights matter here
     assert float((weighted - plain).detach()) == pytest.approx(expected_shift, rel=1e-9)
+
+
+def test_a_member_far_behind_the_committee_is_named():
+    from mlpec_lab.potential.committee import lagging_members
+
+    assert lagging_members([300.0, 265.0, 740.0, 358.0]) == [2]
+    assert lagging_members([300.0, 265.0, 590.0, 358.0]) == []  # under twice the median (329)
+    assert lagging_members([10.0, 900.0]) == []  # two members cannot say which one is off
