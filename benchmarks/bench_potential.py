@@ -107,10 +107,10 @@ def main():
     rows = []
     demo = interface(n_water=16, ions="NaCl", layers=3, field=0.3, seed=0)
     big = interface(n_water=64, ions={"Na": 2, "Cl": 2}, layers=3, size=(6, 6), field=0.3, seed=0)
-    ml4 = committee(args.model, 4)
-    time_single_points(demo, ml4, 2)  # compile
+    ml = committee(args.model, 4)
+    time_single_points(demo, ml, 2)  # compile
     for name, atoms in [("3x3 demo cell", demo), ("6x6 cell", big)]:
-        t_ml = time_single_points(atoms, ml4, 5)
+        t_ml = time_single_points(atoms, ml, 5)
         finished = True
         if atoms is demo:
             t_or = time_single_points(atoms, XTBReference(), 3)
@@ -130,7 +130,7 @@ def main():
     text = [f"{HEADING}", "", "`python benchmarks/bench_potential.py`"
             + (f" --model {args.model}" if args.model else " (random weights: speed does not depend on them)")
             + f", one thread, medians; {time.strftime('%Y-%m-%d')}.", "",
-            "### Energy + forces, committee of 4 (fused Numba kernel) vs GFN1-xTB oracle", "",
+            f"### Energy + forces, committee of {len(ml.members)} (fused Numba kernel) vs GFN1-xTB oracle", "",
             "| system | atoms | oracle s | ML s | speed-up (target) |", "|---|---|---|---|---|"]
     for (name, n, t_or, t_ml, ratio, finished), target in zip(rows, (300, 3000)):
         if not finished:
