@@ -8,8 +8,9 @@ dipole p_i = Σ_o v_io Gz_io / std_o from the odd features (the last ``n_odd`` c
 scale the six atomic outputs (e_i, q~_i, χ~_i, η~_i, ζ~_i, p_i) and backpropagate dE/dG_i
 analytically in the same pass; then contract dE/dG with the descriptor derivative blocks
 into forces and add the direct field force (Fz q_i + ½Fz² χ_i + ⅙Fz³ η_i + Fz⁴ ζ_i/24)
-on z. The math is that of ``mlpec_lab.potential.model`` (docstring there). Weights are stacked over members ``k`` and elements ``s``: ``w0 (K, S,
-n_even, h)``, ``b0 (K, S, h)``, ``w1 (K, S, h, h)``, ``b1``, ``w2 (K, S, h, 3 + 3 n_odd)``,
+on z. The math is that of ``mlpec_lab.potential.model`` (docstring there). Weights are
+stacked over members ``k`` and elements ``s``: ``w0 (K, S, n_even, h)``, ``b0 (K, S, h)``,
+``w1 (K, S, h, h)``, ``b1``, ``w2 (K, S, h, 3 + 3 n_odd)``,
 ``b2 (K, S, 3 + 3 n_odd)``; ``mean``, ``std (K, S, n_even)``; ``odd_std (K, S, n_odd)``;
 ``offset (K, S)``; ``scale (K, 6)``. With height functions (``electrode_height``) the
 even inputs are [G2, G5, height even] and the odd ones [Gz, height odd]: the networks

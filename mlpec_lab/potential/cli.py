@@ -26,19 +26,17 @@ def _train(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from mlpec_lab.datasets import read_dataset
+    from mlpec_lab.potential.committee import read_labelled_frames
     from mlpec_lab.potential.evaluation import evaluate
     from mlpec_lab.potential.modelfile import load_committee
-    from mlpec_lab.potential.training import usable
 
     members, payload = load_committee(args.model)
-    frames = []
-    for path in args.data:
-        frames += read_dataset(path).frames
     max_force = args.max_force if args.max_force > 0 else None
-    frames, left_out = usable(frames, max_force)
-    if not frames:
-        print(f"no frame has all its force components within {max_force} eV/Å", file=sys.stderr)
+    try:
+        frames, left_out = read_labelled_frames(args.data, max_force)
+    except ValueError as exc:
+        print(f"{exc}" + (f" within --max-force {max_force} eV/Å" if max_force else ""),
+              file=sys.stderr)
         return 2
     metrics = evaluate(members, frames, payload["spec"], payload["core_radii"])
     metrics["model"], metrics["data"] = args.model, args.data

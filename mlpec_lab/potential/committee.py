@@ -22,7 +22,10 @@ from mlpec_lab.potential.training import (
 from mlpec_lab.reference.xtb import field_vector
 
 
-def _read_frames(paths, max_force=None):
+def read_labelled_frames(paths, max_force=None):
+    """The labelled frames of the extxyz ``paths`` whose force components are all within
+    ``max_force`` (eV/Å; None keeps all), and how many were left out; ValueError if none is
+    left."""
     frames = []
     for p in paths:
         frames += read_dataset(p).frames
@@ -47,7 +50,7 @@ def lagging_members(best_val_losses, factor=LAG_FACTOR) -> list[int]:
 def _member_job(job):
     """Worker: train member ``m``; returns its state dict and learning curve."""
     m, paths, spec, cfg, workdir = job
-    frames, _ = _read_frames(paths, cfg.max_force)
+    frames, _ = read_labelled_frames(paths, cfg.max_force)
     samples = prepare(frames, spec)
     train_idx, val_idx = split_indices(len(samples), cfg.validation_fraction, cfg.seed)
     model, curve = train_member(samples, train_idx, val_idx, spec, cfg, m,
@@ -69,7 +72,7 @@ def train_committee(paths, out, n_members: int = 4, cfg: TrainingConfig | None =
     out = Path(out)
     workdir = out.with_name(out.name + ".work")
     workdir.mkdir(parents=True, exist_ok=True)
-    frames, left_out = _read_frames(paths, cfg.max_force)
+    frames, left_out = read_labelled_frames(paths, cfg.max_force)
     fields = np.array([field_vector(a)[2] for a in frames])
     jobs = [(m, paths, spec, cfg, str(workdir)) for m in range(n_members)]
     results = dict(map_unordered(_member_job, jobs, executor=executor, max_workers=workers))

@@ -110,8 +110,8 @@ def test_select_members_keeps_the_chosen_weights_provenance_and_curves(tmp_path)
     assert payload["training"]["epochs_run"] == [40, 10]
     assert payload["training"]["best_val_loss"] == [3.0, 1.0]
     assert payload["training"]["selected_members"]["kept"] == [3, 0]
-    curves = xr.open_dataset(str(out) + ".curves.nc")
-    assert curves.val_loss.values.tolist() == [[9.0, 10.0, 11.0], [0.0, 1.0, 2.0]]
+    with xr.open_dataset(str(out) + ".curves.nc") as curves:
+        assert curves.val_loss.values.tolist() == [[9.0, 10.0, 11.0], [0.0, 1.0, 2.0]]
     for bad in ([], [0, 0], [4]):
         with pytest.raises(ValueError, match="distinct member indices"):
             select_members(path, bad, tmp_path / "bad.pt", reason="")

@@ -3,11 +3,10 @@ import json
 
 import pytest
 
-from mlpec_lab.datasets import read_dataset
 from mlpec_lab.paths import DATA_DIR, SHIPPED_MODEL
+from mlpec_lab.potential.committee import read_labelled_frames
 from mlpec_lab.potential.evaluation import evaluate
 from mlpec_lab.potential.modelfile import load_committee
-from mlpec_lab.potential.training import usable
 
 METRICS = DATA_DIR / "model" / "test_metrics.json"
 
@@ -28,10 +27,8 @@ def test_shipped_model_loads_with_weights_only():
 def test_recorded_test_metrics_reproduce(model, metrics):
     recorded = json.loads(metrics.read_text())
     members, payload = load_committee(model)
-    frames = []
-    for path in recorded["data"]:
-        frames += read_dataset(DATA_DIR.parent / path).frames
-    frames, left_out = usable(frames, recorded.get("max_force_eV_per_A"))
+    frames, left_out = read_labelled_frames([DATA_DIR.parent / path for path in recorded["data"]],
+                                            recorded.get("max_force_eV_per_A"))
     assert left_out == recorded.get("left_out_max_force", 0)
     now = evaluate(members, frames, payload["spec"], payload["core_radii"])
     assert now["n_structures"] == recorded["n_structures"]
