@@ -1,8 +1,10 @@
 """The 20 ps NVE check of issue 4: the 3×3 cell with 16 H2O and NaCl at Fz = +0.3 V/Å.
 
-    OMP_NUM_THREADS=1 python data/model/make_nve_check.py [MODEL] [WORKDIR] [REPORT]
+    OMP_NUM_THREADS=1 python data/model/make_nve_check.py [MODEL] [WORKDIR] [REPORT] [EQUILIBRATION_PS]
 
-1. Langevin MD at 330 K for 5 ps (0.5 fs steps, friction 0.02/fs) from
+1. Langevin MD at 330 K for EQUILIBRATION_PS (default 5 ps, as the active-learning rounds
+   ran it; the shipped check uses 20 ps, since the 16-water film with NaCl at +0.3 V/Å was
+   still relaxing after 5 ps) (0.5 fs steps, friction 0.02/fs) from
    ``interface(n_water=16, ions="NaCl", field=0.3, seed=0)``;
 2. from its last frame, fresh Maxwell–Boltzmann velocities at 330 K and 20 ps of velocity
    Verlet (NVE, 0.5 fs, 40 000 steps), frames every 50 fs.
@@ -29,12 +31,14 @@ if __name__ == "__main__":
     model = sys.argv[1] if len(sys.argv) > 1 else str(SHIPPED_MODEL)
     work = Path(sys.argv[2] if len(sys.argv) > 2 else "out/nve")
     report_path = Path(sys.argv[3] if len(sys.argv) > 3 else "data/model/nve_20ps.json")
+    equilibration_ps = float(sys.argv[4]) if len(sys.argv) > 4 else 5.0
     work.mkdir(parents=True, exist_ok=True)
     write(work / "start.extxyz", interface(n_water=16, ions="NaCl", field=0.3, seed=0))
     for name in ("equilibration.extxyz", "nve.extxyz"):
         (work / name).unlink(missing_ok=True)
     common = ["--temperature", "330", "--timestep", "0.5", "--seed", "1", "--wall"]
-    assert main(["md", model, str(work / "start.extxyz"), "--steps", "10000", "--every", "10000",
+    equilibration_steps = str(round(equilibration_ps / 0.0005))
+    assert main(["md", model, str(work / "start.extxyz"), "--steps", equilibration_steps, "--every", "1000",
                  "--out", str(work / "equilibration.extxyz"), *common]) == 0
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
@@ -42,6 +46,6 @@ if __name__ == "__main__":
                      "--every", "100", "--out", str(work / "nve.extxyz"), *common])
     report = json.loads(buffer.getvalue().strip().splitlines()[-1])  # written even if MD stopped
     report.update(exit_code=code, model=model, system="interface(n_water=16, ions='NaCl', field=0.3, seed=0)",
-                  equilibration="Langevin 330 K, 5 ps", command="python data/model/make_nve_check.py")
+                  equilibration=f"Langevin 330 K, {equilibration_ps:g} ps", command=" ".join(["python data/model/make_nve_check.py", *sys.argv[1:]]))
     report_path.write_text(json.dumps(report, indent=1))
     print(json.dumps(report, indent=1))
