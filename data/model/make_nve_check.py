@@ -2,9 +2,9 @@
 
     OMP_NUM_THREADS=1 python data/model/make_nve_check.py [MODEL] [WORKDIR] [REPORT] [EQUILIBRATION_PS]
 
-1. Langevin MD at 330 K for EQUILIBRATION_PS (default 5 ps, as the active-learning rounds
-   ran it; the shipped check uses 20 ps, since the 16-water film with NaCl at +0.3 V/Å was
-   still relaxing after 5 ps) (0.5 fs steps, friction 0.02/fs) from
+1. Langevin MD at 330 K (0.5 fs steps, friction 0.02/fs) for EQUILIBRATION_PS: default 5 ps,
+   as the active-learning rounds ran it; the shipped check uses 20 ps, since the 16-water
+   film with NaCl at +0.3 V/Å was still relaxing after 5 ps. It starts from
    ``interface(n_water=16, ions="NaCl", field=0.3, seed=0)``;
 2. from its last frame, fresh Maxwell–Boltzmann velocities at 330 K and 20 ps of velocity
    Verlet (NVE, 0.5 fs, 40 000 steps), frames every 50 fs.
@@ -46,6 +46,7 @@ if __name__ == "__main__":
                      "--every", "100", "--out", str(work / "nve.extxyz"), *common])
     report = json.loads(buffer.getvalue().strip().splitlines()[-1])  # written even if MD stopped
     report.update(exit_code=code, model=model, system="interface(n_water=16, ions='NaCl', field=0.3, seed=0)",
-                  equilibration=f"Langevin 330 K, {equilibration_ps:g} ps", command=" ".join(["python data/model/make_nve_check.py", *sys.argv[1:]]))
+                  equilibration=f"Langevin 330 K, {equilibration_ps:g} ps",
+                  command=" ".join(["python data/model/make_nve_check.py", *sys.argv[1:]]))
     report_path.write_text(json.dumps(report, indent=1))
     print(json.dumps(report, indent=1))
