@@ -27,6 +27,8 @@ from mlpec_lab.cli import main
 from mlpec_lab.paths import SHIPPED_MODEL
 from mlpec_lab.systems import interface
 
+TIMESTEP_FS = 0.5
+
 if __name__ == "__main__":
     model = sys.argv[1] if len(sys.argv) > 1 else str(SHIPPED_MODEL)
     work = Path(sys.argv[2] if len(sys.argv) > 2 else "out/nve")
@@ -36,8 +38,8 @@ if __name__ == "__main__":
     write(work / "start.extxyz", interface(n_water=16, ions="NaCl", field=0.3, seed=0))
     for name in ("equilibration.extxyz", "nve.extxyz"):
         (work / name).unlink(missing_ok=True)
-    common = ["--temperature", "330", "--timestep", "0.5", "--seed", "1", "--wall"]
-    equilibration_steps = str(round(equilibration_ps / 0.0005))
+    common = ["--temperature", "330", "--timestep", str(TIMESTEP_FS), "--seed", "1", "--wall"]
+    equilibration_steps = str(round(1000 * equilibration_ps / TIMESTEP_FS))
     assert main(["md", model, str(work / "start.extxyz"), "--steps", equilibration_steps, "--every", "1000",
                  "--out", str(work / "equilibration.extxyz"), *common]) == 0
     buffer = io.StringIO()
