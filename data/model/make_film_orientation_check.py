@@ -5,11 +5,11 @@
 
 ``interface(n_water=16, ions="NaCl", layers=3, seed=0)`` (notebook 05's interface) run by
 MODEL (default: the shipped committee) with :func:`mlpec_lab.analysis.field_scan` at Fz =
-−0.5, −0.3, 0, +0.3, +0.5 V/Å (or ``--fields``): Langevin 300 K, 0.5 fs steps, frames every 10 fs, the
-vacuum wall, the first 20 % discarded, 4 blocks for the standard errors. Reports per field
-the first layer's ⟨cos θ⟩ of the water dipole with the normal (O below the first minimum
-of ρ_O at Fz = 0, or ``--first-layer-below`` Å when 0 is not among ``--fields``;
-positive: H-up) and the first density peaks of O, Na and Cl (Å above the
+−0.5, −0.3, 0, +0.3, +0.5 V/Å (or ``--fields``): Langevin 300 K, 0.5 fs steps, frames
+every 10 fs, the vacuum wall, the first 20 % discarded, 4 blocks for the standard errors.
+Reports per field the first layer's ⟨cos θ⟩ of the water dipole with the normal (O below
+the first minimum of ρ_O at Fz = 0, or ``--first-layer-below`` Å when 0 is not among
+``--fields``; positive: H-up) and the first density peaks of O, Na and Cl (Å above the
 surface), each with its block standard error. Trajectories are cached in out/field_scans.
 """
 import argparse
@@ -50,7 +50,7 @@ if __name__ == "__main__":
           else float(layers.first_minimum.sel(field=0.0, species="O")))
     first = block_sem(analyse_scan(scan, block_results, function=water_orientation, n_blocks=4,
                                    z_range=(0.0, z1), bin_width=z1, n_cos=10))
-    report = {"model": os.path.relpath(args.model), "fields_V_per_A": list(args.fields),
+    report = {"model": os.path.relpath(args.model), "fields_V_per_A": args.fields,
               "steps_per_field": args.steps, "frames_used": int(scan.sizes["frame"]),
               "first_layer_O_below_A": z1,
               "first_layer_cos_dipole": first.mean_cos_dipole[:, 0].values.round(3).tolist(),

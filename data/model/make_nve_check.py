@@ -18,6 +18,7 @@ REPORT (default data/model/nve_20ps.json); the trajectories stay in WORKDIR (def
 import contextlib
 import io
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -49,6 +50,6 @@ if __name__ == "__main__":
     report = json.loads(buffer.getvalue().strip().splitlines()[-1])  # written even if MD stopped
     report.update(exit_code=code, model=model, system="interface(n_water=16, ions='NaCl', field=0.3, seed=0)",
                   equilibration=f"Langevin 330 K, {equilibration_ps:g} ps",
-                  command=" ".join(["python data/model/make_nve_check.py", *sys.argv[1:]]))
+                  command=shlex.join(["python", *sys.argv]))
     report_path.write_text(json.dumps(report, indent=1))
     print(json.dumps(report, indent=1))
