@@ -29,11 +29,12 @@ from .field_series import field_series
 MAX_HIDDEN = 128  #: CUDA scratch size per thread
 
 
-def _atom_member(i, k, features, species, dz, field, w0, b0, w1, b1, w2, b2, mean, std,
-                 odd_std, offset, scale, atomic, dE_dG, h1, h2):
+def _atom_member(i, k, features, species, dz, field, qfield, w0, b0, w1, b1, w2, b2, mean,
+                 std, odd_std, offset, scale, atomic, dE_dG, h1, h2):
     """Outputs of atom ``i`` for member ``k`` into ``atomic[k, i, :6]`` (e_i eV, q~_i e,
     χ~_i e·Å/V, η~_i e·Å²/V², ζ~_i e·Å³/V³, p_i e·Å) and dE/dG_i into ``dE_dG[k, i]``;
-    ``dz = z_i − mean z`` (Å)."""
+    ``dz = z_i − mean z`` (Å); ``qfield[k]``: the field on the static charge q~ (Fz plus
+    the cell's dipole field of member k, V/Å)."""
     s = species[i]
     n_even = mean.shape[2]
     n_odd = odd_std.shape[2]
@@ -63,7 +64,7 @@ def _atom_member(i, k, features, species, dz, field, w0, b0, w1, b1, w2, b2, mea
         raw3 += h2[c] * w2[k, s, c, 2]
     # dE/d(raw outputs): E = Σe − Σ (z − z̄)(Fz q~ + ½ Fz² χ~ + ⅙ Fz³ η~ + Fz⁴ ζ~/24) − Fz Σp
     g0 = scale[k, 0]
-    g1 = -field * dz[i] * scale[k, 1]
+    g1 = -qfield[k] * dz[i] * scale[k, 1]
     g2 = -0.5 * field * field * dz[i] * scale[k, 2]
     g3 = -field * field * field / 6.0 * dz[i] * scale[k, 3]
     g4 = -field * field * field * field / 24.0 * dz[i] * scale[k, 4]
@@ -113,15 +114,15 @@ _atom_member_cpu = njit(cache=True)(_atom_member)
 _atom_member_cuda = cuda.jit(device=True)(_atom_member)
 
 
-def _networks(features, species, dz, field, w0, b0, w1, b1, w2, b2, mean, std, odd_std,
-              offset, scale, atomic, dE_dG):
+def _networks(features, species, dz, field, qfield, w0, b0, w1, b1, w2, b2, mean, std,
+              odd_std, offset, scale, atomic, dE_dG):
     nh = b0.shape[2]
     for i in prange(features.shape[0]):
         h1 = np.empty(nh)
         h2 = np.empty(nh)
         for k in range(w0.shape[0]):
-            _atom_member_cpu(i, k, features, species, dz, field, w0, b0, w1, b1, w2, b2,
-                             mean, std, odd_std, offset, scale, atomic, dE_dG, h1, h2)
+            _atom_member_cpu(i, k, features, species, dz, field, qfield, w0, b0, w1, b1, w2,
+                             b2, mean, std, odd_std, offset, scale, atomic, dE_dG, h1, h2)
 
 
 _networks_serial = njit(cache=True)(_networks)
@@ -129,25 +130,27 @@ _networks_parallel = njit(cache=True, parallel=True)(_networks)
 
 
 @cuda.jit
-def _networks_cuda(features, species, dz, field, w0, b0, w1, b1, w2, b2, mean, std, odd_std,
-                   offset, scale, atomic, dE_dG):
+def _networks_cuda(features, species, dz, field, qfield, w0, b0, w1, b1, w2, b2, mean, std,
+                   odd_std, offset, scale, atomic, dE_dG):
     t = cuda.grid(1)
     n = features.shape[0]
     if t < n * w0.shape[0]:
         h1 = cuda.local.array(MAX_HIDDEN, np.float64)
         h2 = cuda.local.array(MAX_HIDDEN, np.float64)
-        _atom_member_cuda(t % n, t // n, features, species, dz, field, w0, b0, w1, b1, w2,
-                          b2, mean, std, odd_std, offset, scale, atomic, dE_dG, h1, h2)
+        _atom_member_cuda(t % n, t // n, features, species, dz, field, qfield, w0, b0, w1,
+                          b1, w2, b2, mean, std, odd_std, offset, scale, atomic, dE_dG, h1, h2)
 
 
-def committee_outputs(sf, z, field, weights, *, height=None, backend=None):
+def committee_outputs(sf, z, field, weights, *, height=None, cell_dipole=0.0, backend=None):
     """Per-member energies, forces, dipoles of one structure.
 
     sf: :class:`~mlpec_lab.kernels.symmetry_functions.SymmetryFunctions`; z: (n,) Å;
     field: Fz V/Å; weights: dict of the stacked arrays named in the module docstring;
     height: (centers Å, width Å, (n,) bool mask of the metal atoms) when the model has
-    height functions. Returns dict: energy (K,) eV, forces (K, n, 3) eV/Å, dipole_z (K,)
-    e·Å, polarizability_zz (K,) e·Å²/V, charges (K, n) e, atomic_dipoles (K, n) e·Å.
+    height functions; cell_dipole: c (eV/(e·Å)²) of the cell dipole energy −c (Σ q z)² when
+    the model has it (``mlpec_lab.potential.model``), 0 otherwise. Returns dict: energy (K,)
+    eV, forces (K, n, 3) eV/Å, dipole_z (K,) e·Å, polarizability_zz (K,) e·Å²/V, charges
+    (K, n) e, atomic_dipoles (K, n) e·Å.
     """
     from .symmetry_functions import _contract_forces_cuda, descriptor_forces, species_pair_index
 
@@ -168,19 +171,35 @@ def committee_outputs(sf, z, field, weights, *, height=None, backend=None):
          for key in ("w0", "b0", "w1", "b1", "w2", "b2", "mean", "std", "odd_std", "offset",
                      "scale")}
     n_members, nh = w["w0"].shape[0], w["b0"].shape[2]
-    atomic = np.empty((n_members, n, 6))
-    dE_dG = np.empty((n_members, n, features.shape[1]))
-    args = (features, sf.species, dz, float(field), w["w0"], w["b0"], w["w1"], w["b1"],
-            w["w2"], w["b2"], w["mean"], w["std"], w["odd_std"], w["offset"], w["scale"])
     choice = select_backend(backend, n)
+    if choice == "cuda" and nh > MAX_HIDDEN:
+        raise ValueError(f"hidden width {nh} exceeds the CUDA kernel's {MAX_HIDDEN}")
+
+    def networks(qfield):
+        """atomic (K, n, 6) on the host; dE/dG (K, n, nf): on the device for CUDA."""
+        args = (features, sf.species, dz, float(field), qfield, w["w0"], w["b0"], w["w1"],
+                w["b1"], w["w2"], w["b2"], w["mean"], w["std"], w["odd_std"], w["offset"],
+                w["scale"])
+        atomic = np.empty((n_members, n, 6))
+        grad = np.empty((n_members, n, features.shape[1]))
+        if choice == "cuda":
+            dev = [cuda.to_device(a) if isinstance(a, np.ndarray) else a for a in args]
+            d_atomic, d_grad = cuda.to_device(atomic), cuda.to_device(grad)
+            _networks_cuda[cuda_blocks(n * n_members)](*dev, d_atomic, d_grad)
+            return d_atomic.copy_to_host(), d_grad
+        (_networks_parallel if choice == "cpu_parallel" else _networks_serial)(*args, atomic, grad)
+        return atomic, grad
+
+    qfield = np.full(n_members, float(field))
+    atomic, dE_dG = networks(qfield)
+    cell_field = np.zeros(n_members)
+    if cell_dipole:  # the cell's dipole field acts on the static charges: a second pass
+        cell_field = 2 * cell_dipole * ((atomic[:, :, 1] - atomic[:, :, 1].mean(1, keepdims=True))
+                                        * z).sum(1)
+        atomic, dE_dG = networks(qfield + cell_field)
     forces = np.empty((n_members, n, 3))
     if choice == "cuda":
-        if nh > MAX_HIDDEN:
-            raise ValueError(f"hidden width {nh} exceeds the CUDA kernel's {MAX_HIDDEN}")
-        dev = [cuda.to_device(a) if isinstance(a, np.ndarray) else a for a in args]
-        d_atomic, d_grad = cuda.to_device(atomic), cuda.to_device(dE_dG)
-        _networks_cuda[cuda_blocks(n * n_members)](*dev, d_atomic, d_grad)
-        atomic = d_atomic.copy_to_host()
+        d_grad = dE_dG
         if height is not None:
             dE_dG = d_grad.copy_to_host()
             d_grad = cuda.to_device(np.ascontiguousarray(dE_dG[:, :, desc_cols]))
@@ -194,7 +213,6 @@ def committee_outputs(sf, z, field, weights, *, height=None, backend=None):
                                                                int(sf.n_odd), d_forces)
             forces[k] = d_forces.copy_to_host()
     else:
-        (_networks_parallel if choice == "cpu_parallel" else _networks_serial)(*args, atomic, dE_dG)
         for k in range(n_members):
             forces[k] = descriptor_forces(dE_dG[k] if height is None else
                                           np.ascontiguousarray(dE_dG[k][:, desc_cols]), sf)
@@ -204,9 +222,11 @@ def committee_outputs(sf, z, field, weights, *, height=None, backend=None):
                                              dh_even, dh_odd, metal)
     coeffs = [atomic[:, :, c] - atomic[:, :, c].mean(axis=1, keepdims=True) for c in (1, 2, 3, 4)]
     moments = [(x * z).sum(1) for x in coeffs]  # Σ q z, α, β, γ
+    charge_moment = moments[0].copy()  # Σ q z
     moments[0] = moments[0] + atomic[:, :, 5].sum(1)  # μz0 = Σ q z + Σ p
-    forces[:, :, 2] += field_series(coeffs, field, 1)
-    return {"energy": atomic[:, :, 0].sum(1) - field_series(moments, field, 1), "forces": forces,
+    forces[:, :, 2] += field_series(coeffs, field, 1) + cell_field[:, None] * coeffs[0]
+    energy = atomic[:, :, 0].sum(1) - field_series(moments, field, 1) - cell_dipole * charge_moment**2
+    return {"energy": energy, "forces": forces,
             "dipole_z": field_series(moments, field, 0),
             "polarizability_zz": field_series(moments, field, -1),
             "charges": field_series(coeffs, field, 0), "atomic_dipoles": atomic[:, :, 5]}

@@ -18,7 +18,8 @@ def _train(args) -> int:
                          dtype=args.dtype, seed=args.seed,
                          max_force=args.max_force if args.max_force > 0 else None)
     spec = default_spec(rc_radial=args.rc_radial, rc_angular=args.rc_angular,
-                        n_radial=args.n_radial, height=args.height_features)
+                        n_radial=args.n_radial, height=args.height_features,
+                        depolarization=args.cell_dipole)
     summary = train_committee(args.data, args.out, n_members=args.members, cfg=cfg, spec=spec,
                               executor=args.executor, workers=args.workers)
     print(json.dumps({"model": args.out, **summary}, indent=1))
@@ -152,6 +153,9 @@ def register(sub) -> None:
     p.add_argument("--height-features", action="store_true",
                    help="give the networks each atom's height above the electrode "
                         "(kernels/electrode_height.py)")
+    p.add_argument("--cell-dipole", action="store_true",
+                   help="add the periodic cell's dipole energy −c (Σ q z)² that the oracle's "
+                        "3D Ewald sum holds (mlpec_lab/potential/model.py)")
     p.add_argument("--lr", type=float, default=3e-3)
     p.add_argument("--weight-decay", type=float, default=0.0,
                    help="AdamW weight decay of the network weights (0: plain Adam)")

@@ -10,6 +10,7 @@ import dataclasses
 
 import numpy as np
 import torch
+from ase.units import Bohr, Hartree
 
 from mlpec_lab.kernels.symmetry_functions import species_pair_index, symmetry_functions
 
@@ -28,6 +29,22 @@ class Descriptors:
     angular_pair: np.ndarray  # (n_ang,) index of the pair of each angular slot
     angular_d: np.ndarray    # (n_ang, S, n_angular, 3)
     angular_cols: np.ndarray  # (n_ang, S, n_angular)
+    depolarization: float = 0.0  # eV/(e·Å)²: ``cell_dipole_coefficient`` of the cell
+
+
+def cell_dipole_coefficient(atoms) -> float:
+    """c = 2π k_e / (A L_z) (eV/(e·Å)²) of a slab cell periodic in x and y, 0 otherwise.
+
+    The oracle's Ewald sum treats the slab cell as 3D-periodic (REFERENCE_PROTOCOL.md
+    section 4) with conducting boundaries, which adds −c μz² to the energy of a cell with
+    dipole μz (Yeh & Berkowitz, J. Chem. Phys. 111, 3155 (1999)): the field 2c μz of the
+    periodic images acts on every charge. A its in-plane area (Å²), L_z the cell height (Å).
+    """
+    if not (atoms.pbc[0] and atoms.pbc[1]):
+        return 0.0
+    cell = atoms.cell.array
+    area = float(np.linalg.norm(np.cross(cell[0], cell[1])))
+    return 2 * np.pi * Hartree * Bohr / (area * float(cell[2, 2]))
 
 
 def describe(atoms, spec) -> Descriptors:
@@ -49,7 +66,7 @@ def describe(atoms, spec) -> Descriptors:
                     + np.arange(n_angular)[None, None, :])
     return Descriptors(sf.features, sf.species, atoms.positions[:, 2].copy(), sf.pair_i,
                        sf.pair_j, sf.radial_derivatives, radial_cols, angular_pair,
-                       sf.angular_derivatives, angular_cols)
+                       sf.angular_derivatives, angular_cols, cell_dipole_coefficient(atoms))
 
 
 @dataclasses.dataclass
@@ -69,6 +86,7 @@ class Batch:
     angular_pair: torch.Tensor
     angular_d: torch.Tensor
     angular_cols: torch.Tensor
+    depolarization: torch.Tensor  # (n_structures,) eV/(e·Å)², ``cell_dipole_coefficient``
 
     @property
     def n_structures(self) -> int:
@@ -95,6 +113,7 @@ def make_batch(descs, fields, dtype=torch.float64) -> Batch:
         radial_d=f(cat("radial_d")), radial_cols=cat("radial_cols"),
         angular_pair=cat("angular_pair", pair_off), angular_d=f(cat("angular_d")),
         angular_cols=cat("angular_cols"),
+        depolarization=torch.tensor([d.depolarization for d in descs], dtype=dtype),
     )
 
 

@@ -35,6 +35,16 @@ vanishes and the leading correction is the quartic γ (the oracle's bare slab ha
 Forces: −∂E/∂r through G (the descriptor derivative blocks, p_i included) plus the direct term
 (Fz q_i + ½Fz² χ_i + ⅙Fz³ η_i + Fz⁴ ζ_i/24) on z_i.
 
+Optional cell dipole energy (spec ``depolarization``): the oracle treats the slab cell as
+3D-periodic, which adds −c μq² to its energy, μq the z-moment of its charges and c = 2π k_e
+/ (A L_z) (``descriptors.cell_dipole_coefficient``; 0.047 eV/(e·Å)² in the protocol's cell),
+a term no sum of atomic energies can hold (it is the square of a sum). The model adds
+
+    E_cell = −c (Σ q_i z_i)²        (static charges; field-independent, so μz and αzz stay
+                                      −∂E/∂Fz and −∂²E/∂Fz² exactly)
+
+and its force, the field 2c Σ q_j z_j acting on each q_i, on z_i.
+
 Optional height functions (spec ``height_centers``, ``kernels/electrode_height.py``): the
 height d_i of each atom above the metal's mean height, as even functions appended to the
 network inputs and odd ones appended to Gz (so χ and ζ may depend on it with the right
@@ -82,7 +92,8 @@ class FieldAwareBP(nn.Module):
     """
 
     def __init__(self, species, n_features: int, hidden: int = 32, n_odd: int = 0,
-                 height_centers=(), height_width: float = 1.5, electrode: str = "Pt"):
+                 height_centers=(), height_width: float = 1.5, electrode: str = "Pt",
+                 depolarization: bool = False):
         super().__init__()
         self.species = list(species)
         self.hidden = hidden
@@ -90,6 +101,7 @@ class FieldAwareBP(nn.Module):
         self.height_centers = tuple(float(c) for c in height_centers)
         self.height_width = float(height_width)
         self.electrode_index = self.species.index(electrode) if electrode in self.species else -1
+        self.depolarization = bool(depolarization)
         m = len(self.height_centers)
         s = len(self.species)
         self.networks = nn.ModuleList([ElementNetwork(n_features + m, hidden, n_odd + m)
@@ -107,7 +119,7 @@ class FieldAwareBP(nn.Module):
 
         return cls(spec["species"], n_even_features(spec), hidden, n_odd_features(spec),
                    spec.get("height_centers", ()), spec.get("height_width", 1.5),
-                   spec.get("electrode", "Pt"))
+                   spec.get("electrode", "Pt"), spec.get("depolarization", False))
 
     def height_features(self, z, batch: Batch):
         """Even and odd height functions (n, m) of every atom at heights ``z`` (Å): the
@@ -160,7 +172,7 @@ class FieldAwareBP(nn.Module):
         mean = total(raw) / batch.n_atoms.to(raw.dtype).unsqueeze(1)
         neutral = raw - mean[batch.structure]                     # q, χ, η, ζ per atom
         moments = total(neutral * batch.z.unsqueeze(1))           # Σ q z, α, β, γ
-        return {"e0": total(out[:, 0]), "mu0": moments[:, 0] + total(out[:, 5]),
+        return {"e0": total(out[:, 0]), "mu0": moments[:, 0] + total(out[:, 5]), "muq0": moments[:, 0],
                 "alpha": moments[:, 1], "beta": moments[:, 2], "gamma": moments[:, 3],
                 "q": neutral[:, 0], "chi": neutral[:, 1], "eta": neutral[:, 2],
                 "zeta": neutral[:, 3], "p": out[:, 5]}
@@ -179,6 +191,10 @@ class FieldAwareBP(nn.Module):
         moments = [t[k] for k in ("mu0", "alpha", "beta", "gamma")]
         coeffs = [t[k] for k in ("q", "chi", "eta", "zeta")]
         energy = t["e0"] - field_series(moments, f, 1)
+        cell_field = torch.zeros_like(f)  # V/Å: 2c Σ q z, the periodic images' field
+        if self.depolarization:
+            energy = energy - batch.depolarization * t["muq0"] ** 2
+            cell_field = 2 * batch.depolarization * t["muq0"]
         result = {"energy": energy, "dipole_z": field_series(moments, f, 0),
                   "polarizability_zz": field_series(moments, f, -1),
                   "charges": field_series(coeffs, fa, 0), "atomic_dipoles": t["p"]}
@@ -186,6 +202,7 @@ class FieldAwareBP(nn.Module):
             inputs = (features,) if z_height is None else (features, z_height)
             dE_dG, *dE_dz = torch.autograd.grad(energy.sum(), inputs, create_graph=create_graph)
             direct = torch.zeros(len(features), 3, dtype=features.dtype)
-            direct[:, 2] = field_series(coeffs, fa, 1) - (dE_dz[0] if dE_dz else 0.0)
+            direct[:, 2] = (field_series(coeffs, fa, 1) + cell_field[batch.structure] * t["q"]
+                            - (dE_dz[0] if dE_dz else 0.0))
             result["forces"] = contract_forces(dE_dG, batch) + direct
         return result

@@ -32,8 +32,9 @@ def synthetic_label(atoms, fz):
                     oracle="synthetic EMT + field-dependent charges")
 
 
-def small_spec(height=False):
-    return default_spec(species=("H", "O", "Pt"), rc_radial=4.5, rc_angular=3.5, height=height)
+def small_spec(height=False, depolarization=False):
+    return default_spec(species=("H", "O", "Pt"), rc_radial=4.5, rc_angular=3.5, height=height,
+                        depolarization=depolarization)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import pytest
 from mlpec_lab.kernels.bp_inference import committee_outputs
 from mlpec_lab.kernels.symmetry_functions import symmetry_functions
 from mlpec_lab.potential.calculator import MLPotential, export_weights
-from mlpec_lab.potential.descriptors import describe, make_batch
+from mlpec_lab.potential.descriptors import cell_dipole_coefficient, describe, make_batch
 from mlpec_lab.systems import interface
 
 from .conftest import small_spec
@@ -32,16 +32,18 @@ def height_of(spec, atoms):
             np.array(atoms.get_chemical_symbols()) == spec["electrode"])
 
 
-@pytest.mark.parametrize("height", [False, True], ids=["symmetry-functions", "with-height"])
-def test_fused_kernel_equals_torch_to_1e_10(height):
-    spec = small_spec(height)
+@pytest.mark.parametrize("height, cell_dipole", [(False, False), (True, False), (True, True)],
+                         ids=["symmetry-functions", "with-height", "with-cell-dipole"])
+def test_fused_kernel_equals_torch_to_1e_10(height, cell_dipole):
+    spec = small_spec(height, depolarization=cell_dipole)
     members = [random_model(spec, seed=s) for s in range(3)]
     atoms = interface(n_water=3, layers=3, adsorbates=("OH",), seed=2)
     for fz in (-0.45, 0.0, 0.3):
         sf = symmetry_functions(atoms.positions, atoms.cell.array, atoms.pbc,
                                 atoms.get_chemical_symbols(), spec)
         got = committee_outputs(sf, atoms.positions[:, 2], fz, export_weights(members),
-                                height=height_of(spec, atoms), backend="cpu")
+                                height=height_of(spec, atoms), backend="cpu",
+                                cell_dipole=cell_dipole_coefficient(atoms) if cell_dipole else 0.0)
         ref = torch_committee(members, spec, atoms, fz)
         assert np.allclose(got["energy"].ravel(), ref["energy"].ravel(), rtol=0, atol=1e-10)
         assert np.allclose(got["forces"], ref["forces"], rtol=0, atol=1e-10)
@@ -58,16 +60,18 @@ from ase import Atoms
 from tests.potential.conftest import small_spec
 from tests.potential.test_model import random_model
 atoms = Atoms("OH2Pt", [(0, 0, 5), (0.76, 0.59, 5.2), (-0.76, 0.59, 5.1), (0.3, 0.1, 2.9)])
-for height in (False, True):
-    spec = small_spec(height)
+for height, cell_dipole in ((False, 0.0), (True, 0.0), (True, 0.05)):
+    spec = small_spec(height, depolarization=bool(cell_dipole))
     members = [random_model(spec, seed=s, hidden=6) for s in range(2)]
     sf = symmetry_functions(atoms.positions, np.eye(3) * 20, False, atoms.get_chemical_symbols(), spec)
     w = export_weights(members)
     h = (spec["height_centers"], spec["height_width"], atoms.numbers == 78) if height else None
-    cpu = committee_outputs(sf, atoms.positions[:, 2], 0.2, w, height=h, backend="cpu")
-    gpu = committee_outputs(sf, atoms.positions[:, 2], 0.2, w, height=h, backend="cuda")
+    cpu = committee_outputs(sf, atoms.positions[:, 2], 0.2, w, height=h, cell_dipole=cell_dipole,
+                            backend="cpu")
+    gpu = committee_outputs(sf, atoms.positions[:, 2], 0.2, w, height=h, cell_dipole=cell_dipole,
+                            backend="cuda")
     for key in cpu:
-        assert np.allclose(cpu[key], gpu[key], rtol=0, atol=1e-10), (height, key)
+        assert np.allclose(cpu[key], gpu[key], rtol=0, atol=1e-10), (height, cell_dipole, key)
 print("CUDA twin OK")
 """
 

@@ -23,9 +23,10 @@ def random_model(spec, seed=0, hidden=12):
     return model
 
 
-@pytest.fixture(scope="module", params=[False, True], ids=["symmetry-functions", "with-height"])
+@pytest.fixture(scope="module", params=[(False, False), (True, False), (True, True)],
+                ids=["symmetry-functions", "with-height", "with-cell-dipole"])
 def setup(request):
-    spec = small_spec(height=request.param)
+    spec = small_spec(*request.param)
     atoms = interface(n_water=2, layers=3, seed=5)
     atoms.rattle(0.05, seed=1)
     return spec, atoms, random_model(spec)
@@ -148,3 +149,20 @@ def test_height_functions_let_a_distant_water_respond_to_the_field():
     plain = small_spec()
     low, high = charge_response_at_heights(random_model(plain, seed=3), plain, (9.0, 12.0))
     np.testing.assert_allclose(low, high, atol=1e-12)
+
+
+def test_cell_dipole_energy_is_minus_c_times_the_charge_moment_squared():
+    # the same weights with and without the term differ by exactly −c (Σ q z)², c from the cell
+    atoms = interface(n_water=2, layers=3, seed=5)
+    plain, with_cell = small_spec(True), small_spec(True, depolarization=True)
+    a, b = random_model(plain), random_model(with_cell)
+    batch = make_batch([describe(atoms, with_cell)], [0.2])
+    muq = b.structure_terms(batch.features, batch)["muq0"].item()
+    area = np.linalg.norm(np.cross(atoms.cell[0], atoms.cell[1]))
+    c = 2 * np.pi * 14.399645 / (area * atoms.cell[2, 2])
+    assert abs(muq) > 0.1
+    diff = (run(b, with_cell, atoms, 0.2)["energy"] - run(a, plain, atoms, 0.2)["energy"]).item()
+    assert diff == pytest.approx(-c * muq**2, rel=1e-5)
+    molecule = atoms[[i for i, s in enumerate(atoms.get_chemical_symbols()) if s != "Pt"]]
+    molecule.pbc = False
+    assert describe(molecule, with_cell).depolarization == 0.0  # no periodic images
