@@ -11,6 +11,7 @@ from mlpec_lab.kernels.bp_inference import committee_outputs
 from mlpec_lab.kernels.symmetry_functions import symmetry_functions
 from mlpec_lab.potential.calculator import MLPotential, export_weights
 from mlpec_lab.potential.descriptors import cell_dipole_coefficient, describe, make_batch
+from mlpec_lab.potential.modelfile import save_committee
 from mlpec_lab.systems import interface
 
 from .conftest import small_spec
@@ -119,12 +120,14 @@ def test_calculator_committee_statistics_and_guards():
         bad.get_potential_energy()
 
 
-def test_calculator_passes_the_height_functions_to_the_kernel():
-    spec = small_spec(height=True)
+@pytest.mark.parametrize("cell_dipole", [False, True], ids=["height", "height-and-cell-dipole"])
+def test_calculator_passes_the_model_options_to_the_kernel(tmp_path, cell_dipole):
+    # through a model file: the spec's options reach the kernel (the cell's c from the atoms)
+    spec = small_spec(height=True, depolarization=cell_dipole)
     members = [random_model(spec, seed=s) for s in range(2)]
-    payload = {"spec": spec, "field_range": [-0.5, 0.5], "force_deviation_threshold": 1e6}
+    save_committee(tmp_path / "c.pt", members, spec, (-0.5, 0.5), {}, force_deviation_threshold=1e6)
     atoms = interface(n_water=2, layers=3, seed=3, field=-0.3)
-    atoms.calc = MLPotential((members, payload))
+    atoms.calc = MLPotential(str(tmp_path / "c.pt"))
     ref = torch_committee(members, spec, atoms, -0.3)
     assert atoms.get_potential_energy() == pytest.approx(ref["energy"].mean(), abs=1e-10)
     np.testing.assert_allclose(atoms.get_forces(apply_constraint=False), ref["forces"].mean(0),
