@@ -36,12 +36,12 @@ HEIGHT_WIDTH = 1.5
 
 
 def default_spec(species=DEFAULT_SPECIES, rc_radial=6.0, rc_angular=4.0, n_radial=8, n_odd=4,
-                 height=False, depolarization=False):
+                 height=False, cell_dipole=False):
     """``n_radial`` radial G2 (shifts 0.8 Å to rc_radial - 0.5 Å), 8 angular G5
     (eta in {0.01, 0.3} Å^-2, zeta in {1, 4}, lambda in {-1, 1}) and ``n_odd`` odd Gz
     (shifts 1 Å to rc_radial - 1 Å, Gaussians overlapping at half-width); with
     ``height``, the height functions at ``HEIGHT_CENTERS`` above the Pt electrode; with
-    ``depolarization``, the model adds the periodic cell's dipole energy
+    ``cell_dipole``, the model adds the periodic cell's dipole energy
     (``mlpec_lab.potential.model``)."""
     shifts = np.linspace(0.8, rc_radial - 0.5, n_radial)
     eta = 0.5 / (shifts[1] - shifts[0]) ** 2  # Gaussians overlap at half-width
@@ -63,7 +63,7 @@ def default_spec(species=DEFAULT_SPECIES, rc_radial=6.0, rc_angular=4.0, n_radia
         "height_width": HEIGHT_WIDTH,
         "electrode": "Pt",
         "cutoff_function": "cosine",
-        **({"depolarization": True} if depolarization else {}),
+        **({"cell_dipole": True} if cell_dipole else {}),
     })
 
 
@@ -87,8 +87,8 @@ def validated_spec(spec):
            "height_width": float(spec.get("height_width", HEIGHT_WIDTH)),
            "electrode": str(spec.get("electrode", "Pt")),
            "cutoff_function": str(spec.get("cutoff_function", "cosine"))}
-    if spec.get("depolarization"):  # absent unless on: older specs and their hashes unchanged
-        out["depolarization"] = True
+    if spec.get("cell_dipole"):  # absent unless on: older specs and their hashes unchanged
+        out["cell_dipole"] = True
     if out["cutoff_function"] != "cosine":
         raise ValueError(f"only the cosine cutoff function exists, got {out['cutoff_function']!r}")
     if min(out["rc_radial"], out["rc_angular"]) <= 0:

@@ -7,9 +7,9 @@ import numpy as np
 from ase.calculators.calculator import Calculator, all_changes
 
 from mlpec_lab.kernels.bp_inference import committee_outputs
-from mlpec_lab.potential.descriptors import cell_dipole_coefficient
 from mlpec_lab.kernels.symmetry_functions import symmetry_functions
 from mlpec_lab.potential.core_repulsion import core_repulsion
+from mlpec_lab.potential.descriptors import cell_dipole_coefficient
 from mlpec_lab.potential.modelfile import load_committee
 from mlpec_lab.reference.xtb import field_vector
 
@@ -103,7 +103,7 @@ class MLPotential(Calculator):
         if self.spec.get("height_centers"):
             height = (self.spec["height_centers"], self.spec["height_width"],
                       np.array(atoms.get_chemical_symbols()) == self.spec["electrode"])
-        cell_dipole = cell_dipole_coefficient(atoms) if self.spec.get("depolarization") else 0.0
+        cell_dipole = cell_dipole_coefficient(atoms) if self.spec.get("cell_dipole") else 0.0
         out = committee_outputs(sf, atoms.positions[:, 2], fz, self.weights, height=height,
                                 cell_dipole=cell_dipole, backend=self.parameters.backend)
         forces = out["forces"].mean(0)

@@ -19,7 +19,7 @@ def _train(args) -> int:
                          max_force=args.max_force if args.max_force > 0 else None)
     spec = default_spec(rc_radial=args.rc_radial, rc_angular=args.rc_angular,
                         n_radial=args.n_radial, height=args.height_features,
-                        depolarization=args.cell_dipole)
+                        cell_dipole=args.cell_dipole)
     summary = train_committee(args.data, args.out, n_members=args.members, cfg=cfg, spec=spec,
                               executor=args.executor, workers=args.workers)
     print(json.dumps({"model": args.out, **summary}, indent=1))

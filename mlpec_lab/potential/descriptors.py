@@ -29,16 +29,17 @@ class Descriptors:
     angular_pair: np.ndarray  # (n_ang,) index of the pair of each angular slot
     angular_d: np.ndarray    # (n_ang, S, n_angular, 3)
     angular_cols: np.ndarray  # (n_ang, S, n_angular)
-    depolarization: float = 0.0  # eV/(e·Å)²: ``cell_dipole_coefficient`` of the cell
+    cell_dipole: float = 0.0  # eV/(e·Å)²: ``cell_dipole_coefficient`` of the cell
 
 
 def cell_dipole_coefficient(atoms) -> float:
     """c = 2π k_e / (A L_z) (eV/(e·Å)²) of a slab cell periodic in x and y, 0 otherwise.
 
     The oracle's Ewald sum treats the slab cell as 3D-periodic (REFERENCE_PROTOCOL.md
-    section 4) with conducting boundaries, which adds −c μz² to the energy of a cell with
-    dipole μz (Yeh & Berkowitz, J. Chem. Phys. 111, 3155 (1999)): the field 2c μz of the
-    periodic images acts on every charge. A its in-plane area (Å²), L_z the cell height (Å).
+    section 4) with conducting boundaries, which adds −c μq² to the energy of a cell whose
+    charges have the dipole μq = Σ q z (Yeh & Berkowitz, J. Chem. Phys. 111, 3155 (1999)):
+    the field 2c μq of the periodic images acts on every charge. A: the in-plane area (Å²);
+    L_z: the cell height (Å).
     """
     if not (atoms.pbc[0] and atoms.pbc[1]):
         return 0.0
@@ -86,7 +87,7 @@ class Batch:
     angular_pair: torch.Tensor
     angular_d: torch.Tensor
     angular_cols: torch.Tensor
-    depolarization: torch.Tensor  # (n_structures,) eV/(e·Å)², ``cell_dipole_coefficient``
+    cell_dipole: torch.Tensor  # (n_structures,) eV/(e·Å)², ``cell_dipole_coefficient``
 
     @property
     def n_structures(self) -> int:
@@ -113,7 +114,7 @@ def make_batch(descs, fields, dtype=torch.float64) -> Batch:
         radial_d=f(cat("radial_d")), radial_cols=cat("radial_cols"),
         angular_pair=cat("angular_pair", pair_off), angular_d=f(cat("angular_d")),
         angular_cols=cat("angular_cols"),
-        depolarization=torch.tensor([d.depolarization for d in descs], dtype=dtype),
+        cell_dipole=torch.tensor([d.cell_dipole for d in descs], dtype=dtype),
     )
 
 

@@ -35,7 +35,7 @@ vanishes and the leading correction is the quartic γ (the oracle's bare slab ha
 Forces: −∂E/∂r through G (the descriptor derivative blocks, p_i included) plus the direct term
 (Fz q_i + ½Fz² χ_i + ⅙Fz³ η_i + Fz⁴ ζ_i/24) on z_i.
 
-Optional cell dipole energy (spec ``depolarization``): the oracle treats the slab cell as
+Optional cell dipole energy (spec ``cell_dipole``): the oracle treats the slab cell as
 3D-periodic, which adds −c μq² to its energy, μq the z-moment of its charges and c = 2π k_e
 / (A L_z) (``descriptors.cell_dipole_coefficient``; 0.047 eV/(e·Å)² in the protocol's cell),
 a term no sum of atomic energies can hold (it is the square of a sum). The model adds
@@ -93,7 +93,7 @@ class FieldAwareBP(nn.Module):
 
     def __init__(self, species, n_features: int, hidden: int = 32, n_odd: int = 0,
                  height_centers=(), height_width: float = 1.5, electrode: str = "Pt",
-                 depolarization: bool = False):
+                 cell_dipole: bool = False):
         super().__init__()
         self.species = list(species)
         self.hidden = hidden
@@ -101,7 +101,7 @@ class FieldAwareBP(nn.Module):
         self.height_centers = tuple(float(c) for c in height_centers)
         self.height_width = float(height_width)
         self.electrode_index = self.species.index(electrode) if electrode in self.species else -1
-        self.depolarization = bool(depolarization)
+        self.cell_dipole = bool(cell_dipole)
         m = len(self.height_centers)
         s = len(self.species)
         self.networks = nn.ModuleList([ElementNetwork(n_features + m, hidden, n_odd + m)
@@ -119,7 +119,7 @@ class FieldAwareBP(nn.Module):
 
         return cls(spec["species"], n_even_features(spec), hidden, n_odd_features(spec),
                    spec.get("height_centers", ()), spec.get("height_width", 1.5),
-                   spec.get("electrode", "Pt"), spec.get("depolarization", False))
+                   spec.get("electrode", "Pt"), spec.get("cell_dipole", False))
 
     def height_features(self, z, batch: Batch):
         """Even and odd height functions (n, m) of every atom at heights ``z`` (Å): the
@@ -192,9 +192,9 @@ class FieldAwareBP(nn.Module):
         coeffs = [t[k] for k in ("q", "chi", "eta", "zeta")]
         energy = t["e0"] - field_series(moments, f, 1)
         cell_field = torch.zeros_like(f)  # V/Å: 2c Σ q z, the periodic images' field
-        if self.depolarization:
-            energy = energy - batch.depolarization * t["muq0"] ** 2
-            cell_field = 2 * batch.depolarization * t["muq0"]
+        if self.cell_dipole:
+            energy = energy - batch.cell_dipole * t["muq0"] ** 2
+            cell_field = 2 * batch.cell_dipole * t["muq0"]
         result = {"energy": energy, "dipole_z": field_series(moments, f, 0),
                   "polarizability_zz": field_series(moments, f, -1),
                   "charges": field_series(coeffs, fa, 0), "atomic_dipoles": t["p"]}

@@ -32,9 +32,9 @@ def synthetic_label(atoms, fz):
                     oracle="synthetic EMT + field-dependent charges")
 
 
-def small_spec(height=False, depolarization=False):
+def small_spec(height=False, cell_dipole=False):
     return default_spec(species=("H", "O", "Pt"), rc_radial=4.5, rc_angular=3.5, height=height,
-                        depolarization=depolarization)
+                        cell_dipole=cell_dipole)
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,7 @@ def height_of(spec, atoms):
 @pytest.mark.parametrize("height, cell_dipole", [(False, False), (True, False), (True, True)],
                          ids=["symmetry-functions", "with-height", "with-cell-dipole"])
 def test_fused_kernel_equals_torch_to_1e_10(height, cell_dipole):
-    spec = small_spec(height, depolarization=cell_dipole)
+    spec = small_spec(height, cell_dipole=cell_dipole)
     members = [random_model(spec, seed=s) for s in range(3)]
     atoms = interface(n_water=3, layers=3, adsorbates=("OH",), seed=2)
     for fz in (-0.45, 0.0, 0.3):
@@ -62,7 +62,7 @@ from tests.potential.conftest import small_spec
 from tests.potential.test_model import random_model
 atoms = Atoms("OH2Pt", [(0, 0, 5), (0.76, 0.59, 5.2), (-0.76, 0.59, 5.1), (0.3, 0.1, 2.9)])
 for height, cell_dipole in ((False, 0.0), (True, 0.0), (True, 0.05)):
-    spec = small_spec(height, depolarization=bool(cell_dipole))
+    spec = small_spec(height, cell_dipole=bool(cell_dipole))
     members = [random_model(spec, seed=s, hidden=6) for s in range(2)]
     sf = symmetry_functions(atoms.positions, np.eye(3) * 20, False, atoms.get_chemical_symbols(), spec)
     w = export_weights(members)
@@ -123,7 +123,7 @@ def test_calculator_committee_statistics_and_guards():
 @pytest.mark.parametrize("cell_dipole", [False, True], ids=["height", "height-and-cell-dipole"])
 def test_calculator_passes_the_model_options_to_the_kernel(tmp_path, cell_dipole):
     # through a model file: the spec's options reach the kernel (the cell's c from the atoms)
-    spec = small_spec(height=True, depolarization=cell_dipole)
+    spec = small_spec(height=True, cell_dipole=cell_dipole)
     members = [random_model(spec, seed=s) for s in range(2)]
     save_committee(tmp_path / "c.pt", members, spec, (-0.5, 0.5), {}, force_deviation_threshold=1e6)
     atoms = interface(n_water=2, layers=3, seed=3, field=-0.3)

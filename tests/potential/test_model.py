@@ -154,7 +154,7 @@ def test_height_functions_let_a_distant_water_respond_to_the_field():
 def test_cell_dipole_energy_is_minus_c_times_the_charge_moment_squared():
     # the same weights with and without the term differ by exactly −c (Σ q z)², c from the cell
     atoms = interface(n_water=2, layers=3, seed=5)
-    plain, with_cell = small_spec(True), small_spec(True, depolarization=True)
+    plain, with_cell = small_spec(True), small_spec(True, cell_dipole=True)
     a, b = random_model(plain), random_model(with_cell)
     batch = make_batch([describe(atoms, with_cell)], [0.2])
     muq = b.structure_terms(batch.features, batch)["muq0"].item()
@@ -165,4 +165,4 @@ def test_cell_dipole_energy_is_minus_c_times_the_charge_moment_squared():
     assert diff == pytest.approx(-c * muq**2, rel=1e-5)
     molecule = atoms[[i for i, s in enumerate(atoms.get_chemical_symbols()) if s != "Pt"]]
     molecule.pbc = False
-    assert describe(molecule, with_cell).depolarization == 0.0  # no periodic images
+    assert describe(molecule, with_cell).cell_dipole == 0.0  # no periodic images
