@@ -14,7 +14,9 @@ stacked over members ``k`` and elements ``s``: ``w0 (K, S, n_even, h)``, ``b0 (K
 ``b2 (K, S, 3 + 3 n_odd)``; ``mean``, ``std (K, S, n_even)``; ``odd_std (K, S, n_odd)``;
 ``offset (K, S)``; ``scale (K, 6)``. With height functions (``electrode_height``) the
 even inputs are [G2, G5, height even] and the odd ones [Gz, height odd]: the networks
-see them as more columns, and their forces are added here from dE/d(height).
+see them as more columns, and their forces are added here from dE/d(height). With the
+cell dipole energy −c (Σ q z)² a forward-only pass gives the static charges first, and the
+full pass then puts the cell's field 2c Σ q z on them (``qfield``).
 """
 
 import math
@@ -29,12 +31,13 @@ from .field_series import field_series
 MAX_HIDDEN = 128  #: CUDA scratch size per thread
 
 
-def _atom_member(i, k, features, species, dz, field, qfield, w0, b0, w1, b1, w2, b2, mean,
-                 std, odd_std, offset, scale, atomic, dE_dG, h1, h2):
+def _atom_member(i, k, features, species, dz, field, qfield, backward, w0, b0, w1, b1, w2, b2,
+                 mean, std, odd_std, offset, scale, atomic, dE_dG, h1, h2):
     """Outputs of atom ``i`` for member ``k`` into ``atomic[k, i, :6]`` (e_i eV, q~_i e,
     χ~_i e·Å/V, η~_i e·Å²/V², ζ~_i e·Å³/V³, p_i e·Å) and dE/dG_i into ``dE_dG[k, i]``;
     ``dz = z_i − mean z`` (Å); ``qfield[k]``: the field on the static charge q~ (Fz plus
-    the cell's dipole field of member k, V/Å)."""
+    the cell's dipole field of member k, V/Å); ``backward`` False: the outputs only (dE/dG
+    of the even features is not written)."""
     s = species[i]
     n_even = mean.shape[2]
     n_odd = odd_std.shape[2]
@@ -91,6 +94,8 @@ def _atom_member(i, k, features, species, dz, field, qfield, w0, b0, w1, b1, w2,
     atomic[k, i, 3] = raw3 * scale[k, 3]
     atomic[k, i, 4] = raw4 * scale[k, 4]
     atomic[k, i, 5] = raw5 * scale[k, 5]
+    if not backward:
+        return
     for c in range(nh):
         acc = g0 * w2[k, s, c, 0] + g1 * w2[k, s, c, 1] + g3 * w2[k, s, c, 2]
         for o in range(n_odd):
@@ -114,15 +119,15 @@ _atom_member_cpu = njit(cache=True)(_atom_member)
 _atom_member_cuda = cuda.jit(device=True)(_atom_member)
 
 
-def _networks(features, species, dz, field, qfield, w0, b0, w1, b1, w2, b2, mean, std,
-              odd_std, offset, scale, atomic, dE_dG):
+def _networks(features, species, dz, field, qfield, backward, w0, b0, w1, b1, w2, b2, mean,
+              std, odd_std, offset, scale, atomic, dE_dG):
     nh = b0.shape[2]
     for i in prange(features.shape[0]):
         h1 = np.empty(nh)
         h2 = np.empty(nh)
         for k in range(w0.shape[0]):
-            _atom_member_cpu(i, k, features, species, dz, field, qfield, w0, b0, w1, b1, w2,
-                             b2, mean, std, odd_std, offset, scale, atomic, dE_dG, h1, h2)
+            _atom_member_cpu(i, k, features, species, dz, field, qfield, backward, w0, b0, w1,
+                             b1, w2, b2, mean, std, odd_std, offset, scale, atomic, dE_dG, h1, h2)
 
 
 _networks_serial = njit(cache=True)(_networks)
@@ -130,15 +135,16 @@ _networks_parallel = njit(cache=True, parallel=True)(_networks)
 
 
 @cuda.jit
-def _networks_cuda(features, species, dz, field, qfield, w0, b0, w1, b1, w2, b2, mean, std,
-                   odd_std, offset, scale, atomic, dE_dG):
+def _networks_cuda(features, species, dz, field, qfield, backward, w0, b0, w1, b1, w2, b2,
+                   mean, std, odd_std, offset, scale, atomic, dE_dG):
     t = cuda.grid(1)
     n = features.shape[0]
     if t < n * w0.shape[0]:
         h1 = cuda.local.array(MAX_HIDDEN, np.float64)
         h2 = cuda.local.array(MAX_HIDDEN, np.float64)
-        _atom_member_cuda(t % n, t // n, features, species, dz, field, qfield, w0, b0, w1,
-                          b1, w2, b2, mean, std, odd_std, offset, scale, atomic, dE_dG, h1, h2)
+        _atom_member_cuda(t % n, t // n, features, species, dz, field, qfield, backward, w0,
+                          b0, w1, b1, w2, b2, mean, std, odd_std, offset, scale, atomic, dE_dG,
+                          h1, h2)
 
 
 def committee_outputs(sf, z, field, weights, *, height=None, cell_dipole=0.0, backend=None):
@@ -175,11 +181,11 @@ def committee_outputs(sf, z, field, weights, *, height=None, cell_dipole=0.0, ba
     if choice == "cuda" and nh > MAX_HIDDEN:
         raise ValueError(f"hidden width {nh} exceeds the CUDA kernel's {MAX_HIDDEN}")
 
-    def networks(qfield):
+    def networks(qfield, backward=True):
         """atomic (K, n, 6) on the host; dE/dG (K, n, nf): on the device for CUDA."""
-        args = (features, sf.species, dz, float(field), qfield, w["w0"], w["b0"], w["w1"],
-                w["b1"], w["w2"], w["b2"], w["mean"], w["std"], w["odd_std"], w["offset"],
-                w["scale"])
+        args = (features, sf.species, dz, float(field), qfield, backward, w["w0"], w["b0"],
+                w["w1"], w["b1"], w["w2"], w["b2"], w["mean"], w["std"], w["odd_std"],
+                w["offset"], w["scale"])
         atomic = np.empty((n_members, n, 6))
         grad = np.empty((n_members, n, features.shape[1]))
         if choice == "cuda":
@@ -191,12 +197,11 @@ def committee_outputs(sf, z, field, weights, *, height=None, cell_dipole=0.0, ba
         return atomic, grad
 
     qfield = np.full(n_members, float(field))
-    atomic, dE_dG = networks(qfield)
     cell_field = np.zeros(n_members)
-    if cell_dipole:  # the cell's dipole field acts on the static charges: a second pass
-        cell_field = 2 * cell_dipole * ((atomic[:, :, 1] - atomic[:, :, 1].mean(1, keepdims=True))
-                                        * z).sum(1)
-        atomic, dE_dG = networks(qfield + cell_field)
+    if cell_dipole:  # the cell's dipole field on the static charges needs them first
+        q = networks(qfield, backward=False)[0][:, :, 1]
+        cell_field = 2 * cell_dipole * ((q - q.mean(1, keepdims=True)) * z).sum(1)
+    atomic, dE_dG = networks(qfield + cell_field)
     forces = np.empty((n_members, n, 3))
     if choice == "cuda":
         d_grad = dE_dG
