@@ -227,10 +227,11 @@ def committee_outputs(sf, z, field, weights, *, height=None, cell_dipole=0.0, ba
                                              dh_even, dh_odd, metal)
     coeffs = [atomic[:, :, c] - atomic[:, :, c].mean(axis=1, keepdims=True) for c in (1, 2, 3, 4)]
     moments = [(x * z).sum(1) for x in coeffs]  # Σ q z, α, β, γ
-    charge_moment = moments[0].copy()  # Σ q z
+    charge_moment = moments[0]  # Σ q z (the next line rebinds moments[0])
     moments[0] = moments[0] + atomic[:, :, 5].sum(1)  # μz0 = Σ q z + Σ p
     forces[:, :, 2] += field_series(coeffs, field, 1) + cell_field[:, None] * coeffs[0]
-    energy = atomic[:, :, 0].sum(1) - field_series(moments, field, 1) - cell_dipole * charge_moment**2
+    energy = (atomic[:, :, 0].sum(1) - field_series(moments, field, 1)
+              - cell_dipole * charge_moment**2)
     return {"energy": energy, "forces": forces,
             "dipole_z": field_series(moments, field, 0),
             "polarizability_zz": field_series(moments, field, -1),

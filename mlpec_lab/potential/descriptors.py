@@ -10,9 +10,9 @@ import dataclasses
 
 import numpy as np
 import torch
-from ase.units import Bohr, Hartree
 
 from mlpec_lab.kernels.symmetry_functions import species_pair_index, symmetry_functions
+from mlpec_lab.potential.core_repulsion import COULOMB
 
 
 @dataclasses.dataclass
@@ -45,7 +45,7 @@ def cell_dipole_coefficient(atoms) -> float:
         return 0.0
     cell = atoms.cell.array
     area = float(np.linalg.norm(np.cross(cell[0], cell[1])))
-    return 2 * np.pi * Hartree * Bohr / (area * float(cell[2, 2]))
+    return 2 * np.pi * COULOMB / (area * float(cell[2, 2]))
 
 
 def describe(atoms, spec) -> Descriptors:

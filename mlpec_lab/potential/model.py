@@ -156,8 +156,8 @@ class FieldAwareBP(nn.Module):
         return torch.cat([(out[:, 0] + self.energy_offset[species]).unsqueeze(1), out[:, 1:]], 1)
 
     def structure_terms(self, features, batch: Batch, z_height=None):
-        """Per-structure E0, μz0, α, β, γ, the neutral per-atom q, χ, η, ζ and the atomic
-        dipoles p (e·Å), as a dict.
+        """Per-structure E0, μz0, μq0 = Σ q z (e·Å), α, β, γ, the neutral per-atom q, χ, η, ζ
+        and the atomic dipoles p (e·Å), as a dict.
         z_height: the heights (Å) the height functions see (default ``batch.z``)."""
         height = None
         if self.height_centers:
@@ -172,7 +172,8 @@ class FieldAwareBP(nn.Module):
         mean = total(raw) / batch.n_atoms.to(raw.dtype).unsqueeze(1)
         neutral = raw - mean[batch.structure]                     # q, χ, η, ζ per atom
         moments = total(neutral * batch.z.unsqueeze(1))           # Σ q z, α, β, γ
-        return {"e0": total(out[:, 0]), "mu0": moments[:, 0] + total(out[:, 5]), "muq0": moments[:, 0],
+        return {"e0": total(out[:, 0]), "mu0": moments[:, 0] + total(out[:, 5]),
+                "muq0": moments[:, 0],
                 "alpha": moments[:, 1], "beta": moments[:, 2], "gamma": moments[:, 3],
                 "q": neutral[:, 0], "chi": neutral[:, 1], "eta": neutral[:, 2],
                 "zeta": neutral[:, 3], "p": out[:, 5]}
