@@ -23,7 +23,9 @@ def test_shipped_model_loads_with_weights_only():
     (SHIPPED_MODEL, DATA_DIR / "model" / "test_metrics_independent.json"),
     (DATA_DIR / "model" / "candidates" / "height_committee.pt",
      DATA_DIR / "model" / "candidates" / "height_committee_test_metrics.json"),
-], ids=["shipped", "shipped-independent", "height-candidate"])
+    (DATA_DIR / "model" / "candidates" / "cell_dipole_committee.pt",
+     DATA_DIR / "model" / "candidates" / "cell_dipole_committee_test_metrics_independent.json"),
+], ids=["shipped", "shipped-independent", "height-candidate", "cell-dipole-candidate"])
 def test_recorded_test_metrics_reproduce(model, metrics):
     recorded = json.loads(metrics.read_text())
     members, payload = load_committee(model)
