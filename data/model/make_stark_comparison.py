@@ -1,13 +1,16 @@
 """Stark μ and α of the interface's pieces, shipped committee vs the oracle (issue 5).
 
-    OMP_NUM_THREADS=1 python data/model/make_stark_comparison.py [MODEL] [OUT.json]
+    OMP_NUM_THREADS=1 python data/model/make_stark_comparison.py [MODEL] [OUT.json] [--oracle-from JSON]
 
 For H2O*, OH*, H* on the 3×3×3 Pt(111) slab and the bare slab (``interface(...,
 seed=0)``, fixed geometry): E(F) at 7 fields in [−0.3, 0.3] V/Å from the model and from
 GFN1-xTB, each fitted to E0 − μF − ½αF² (``mlpec_lab.analysis.stark_response``). The
 adsorbate's own share is (slab + adsorbate) − slab. Writes the fits, their standard
-errors and model/oracle − 1.
+errors and model/oracle − 1. ``--oracle-from`` takes the oracle's fits from an earlier
+output of this script (same structures and fields; the oracle is deterministic) instead of
+calling it again (28 oracle calls, ~30 min on one core).
 """
+import argparse
 import json
 import os
 import sys
@@ -35,17 +38,30 @@ PIECES = {"slab": dict(n_water=0), "H2O*": dict(n_water=1),
 
 if __name__ == "__main__":
     warnings.simplefilter("ignore", ExtrapolationWarning)  # the fits are what is compared
-    model = sys.argv[1] if len(sys.argv) > 1 else str(SHIPPED_MODEL)
-    out = sys.argv[2] if len(sys.argv) > 2 else "data/model/stark_comparison.json"
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("model", nargs="?", default=str(SHIPPED_MODEL))
+    ap.add_argument("out", nargs="?", default="data/model/stark_comparison.json")
+    ap.add_argument("--oracle-from", help="an earlier output of this script: reuse its oracle fits")
+    args = ap.parse_args()
     fields = np.linspace(-0.3, 0.3, 7)
+    stored = None
+    if args.oracle_from:
+        with open(args.oracle_from) as fh:
+            stored = json.load(fh)
+        if not np.allclose(stored["fields_V_per_A"], fields):
+            sys.exit(f"{args.oracle_from} was made at fields {stored['fields_V_per_A']}, not {fields.tolist()}")
+    keys = ("dipole", "dipole_stderr", "polarizability", "polarizability_stderr")
     fits = {}
     for name, kw in PIECES.items():
-        r = stark_response(interface(**kw, layers=3, seed=0), model, fields, reference="oracle")
+        r = stark_response(interface(**kw, layers=3, seed=0), args.model, fields,
+                           reference=None if stored else "oracle")
         fit = r.sel(estimate="fit")
-        fits[name] = {src: {k: float(fit[k].sel(source=src)) for k in
-                            ("dipole", "dipole_stderr", "polarizability", "polarizability_stderr")}
-                      for src in ("model", "reference")}
-    result = {"model": os.path.relpath(model), "fields_V_per_A": fields.tolist(), "units": {
+        fits[name] = {src: {k: float(fit[k].sel(source=src)) for k in keys}
+                      for src in r.source.values}
+        if stored:
+            fits[name]["reference"] = {k: stored["pieces"][name]["reference"][k] for k in keys}
+    result = {"model": os.path.relpath(args.model),
+              "oracle_from": os.path.relpath(args.oracle_from) if stored else None, "fields_V_per_A": fields.tolist(), "units": {
         "dipole": "e·Å", "polarizability": "e·Å²/V"}, "pieces": fits, "adsorbate_share": {}}
     for name in ("H2O*", "OH*", "H*"):
         share = {}
@@ -58,7 +74,7 @@ if __name__ == "__main__":
         fit["relative_difference"] = {k: relative(fit["model"][k], fit["reference"][k],
                                                   fit["reference"][f"{k}_stderr"])
                                       for k in ("dipole", "polarizability")}
-    with open(out, "w") as fh:
+    with open(args.out, "w") as fh:
         json.dump(result, fh, indent=1)
     def pct(x):
         return "n/a" if x is None else f"{100 * x:+.1f} %"
