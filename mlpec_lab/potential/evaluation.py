@@ -101,7 +101,8 @@ def metrics(pred: xr.Dataset) -> dict:
 
     energy_rmse (eV/atom), force_rmse (eV/Å) overall and per element, dipole_z_rmse and
     dipole_z_spread (e·Å), spearman_max_force (per-structure max force deviation vs max
-    force error), median of |error| / deviation (calibration). Forces count only where they
+    force error), median of |error| / deviation (calibration; NaN for a single member, whose
+    deviation is zero, as is its Spearman). Forces count only where they
     are labels (``force_known``); an element without any is left out of the per-element
     RMSE and named in ``elements_without_force_labels``.
     """
@@ -126,7 +127,8 @@ def metrics(pred: xr.Dataset) -> dict:
         "dipole_z_spread_eA": float(pred.dipole_z.std()),
         "energy_std_mean_eV": float(pred.energy_std.mean()),
         "spearman_max_force_deviation_vs_error": _spearman(max_dev, max_err),
-        "force_error_over_deviation_median": float(np.median(f_err / np.maximum(f_dev, 1e-12))),
+        "force_error_over_deviation_median": (
+            float(np.median(f_err / np.maximum(f_dev, 1e-12))) if (f_dev > 0).any() else float("nan")),
     }
     out["dipole_z_rmse_fraction_of_spread"] = out["dipole_z_rmse_eA"] / max(out["dipole_z_spread_eA"], 1e-12)
     out["by_trajectory"] = by_trajectory(pred)

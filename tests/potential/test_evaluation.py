@@ -1,4 +1,5 @@
-"""Per-trajectory errors: an offset shared by a trajectory is told apart from the rest."""
+"""Evaluation metrics: per-trajectory errors (an offset shared by a trajectory is told apart
+from the rest) and the calibration of a committee against one member."""
 import numpy as np
 import pytest
 import xarray as xr
@@ -41,3 +42,13 @@ def test_by_trajectory_splits_the_energy_error_into_offset_and_shape():
     assert result["b"]["energy_offset_eV_per_atom"] == pytest.approx(-0.05, rel=1e-12)
     assert result["b"]["energy_rmse_without_offset_eV_per_atom"] == pytest.approx(0.0, abs=1e-15)
     assert metrics(pred)["by_trajectory"] == result
+
+
+def test_calibration_is_undefined_for_a_single_member():
+    pred = hand_made_predictions()
+    d = np.linalg.norm((pred.forces_pred - pred.forces).values[pred.force_known.values], axis=1)
+    assert metrics(pred)["force_error_over_deviation_median"] == pytest.approx(np.median(d / 0.1), rel=1e-12)
+    one = pred.assign(force_deviation=pred.force_deviation * 0.0, energy_std=pred.energy_std * 0.0)
+    m = metrics(one)
+    assert np.isnan(m["force_error_over_deviation_median"])  # not |error| / 1e-12
+    assert np.isnan(m["spearman_max_force_deviation_vs_error"])
