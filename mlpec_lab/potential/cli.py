@@ -15,7 +15,7 @@ def _train(args) -> int:
                          lr=args.lr, weight_decay=args.weight_decay,
                          weight_energy=args.weights[0], weight_forces=args.weights[1],
                          weight_dipole=args.weights[2], force_balance=args.force_balance,
-                         dtype=args.dtype, seed=args.seed,
+                         dtype=args.dtype, seed=args.seed, bootstrap=not args.no_bootstrap,
                          max_force=args.max_force if args.max_force > 0 else None)
     spec = default_spec(rc_radial=args.rc_radial, rc_angular=args.rc_angular,
                         n_radial=args.n_radial, height=args.height_features,
@@ -166,6 +166,9 @@ def register(sub) -> None:
                         "to the power -P (0: every atom alike; 0.5: rare ions count more)")
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-bootstrap", action="store_true",
+                   help="train every member on the whole training split (members then differ by "
+                        "their seeds only) instead of a bootstrap resample of it")
     p.add_argument("--max-force", type=float, default=15.0,
                    help="leave out frames with a force component above this, eV/Å (0: keep all)")
     p.add_argument("--workers", type=int, default=1, help="members trained in parallel")

@@ -3,6 +3,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from ase.io import write
 
 from mlpec_lab.cli import main
@@ -16,6 +17,7 @@ def test_train_evaluate_md(synthetic_dataset, tmp_path, capsys):
                  "--epochs", "3", "--hidden", "8"]) == 0
     capsys.readouterr()
     assert model.exists() and (tmp_path / "m.pt.curves.nc").exists()
+    assert torch.load(model, weights_only=True)["training"]["config"]["bootstrap"] is True
     # the descriptor of the default spec knows Na and Cl; the committee was trained without them
     assert main(["evaluate", str(model), str(synthetic_dataset), "--json", str(tmp_path / "e.json")]) == 0
     metrics = json.loads((tmp_path / "e.json").read_text())
@@ -51,7 +53,8 @@ def test_train_evaluate_md(synthetic_dataset, tmp_path, capsys):
 def test_md_that_stops_still_reports(synthetic_dataset, tmp_path, capsys):
     model = tmp_path / "m.pt"
     assert main(["train", str(synthetic_dataset), "--out", str(model), "--members", "2",
-                 "--epochs", "1", "--hidden", "8"]) == 0
+                 "--epochs", "1", "--hidden", "8", "--no-bootstrap"]) == 0
+    assert torch.load(model, weights_only=True)["training"]["config"]["bootstrap"] is False
     atoms = interface(n_water=2, layers=3, seed=1)
     atoms.positions[-1, 2] = 32.5  # outside the protocol's window from the start
     write(tmp_path / "out.extxyz", atoms)
