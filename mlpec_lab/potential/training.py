@@ -93,6 +93,16 @@ def prepare(frames, spec) -> list[Sample]:
     return out
 
 
+def cast_descriptors(samples, dtype) -> list[Sample]:
+    """``samples`` with their descriptor arrays in the training ``dtype`` (torch): one cast
+    up front instead of one per batch (the batches hold the same numbers)."""
+    np_dtype = torch.empty(0, dtype=dtype).numpy().dtype
+    names = ("features", "z", "radial_d", "angular_d")
+    return [dataclasses.replace(s, desc=dataclasses.replace(
+        s.desc, **{k: getattr(s.desc, k).astype(np_dtype, copy=False) for k in names}))
+        for s in samples]
+
+
 def model_inputs(sample, spec):
     """The even and odd input columns the model sees for ``sample``: the symmetry
     functions, then the height functions when ``spec`` has them (``electrode_height``)."""
@@ -254,6 +264,7 @@ def train_member(samples, train_idx, val_idx, spec, cfg: TrainingConfig, member:
     model = new_model([samples[i] for i in train_idx], spec, cfg.hidden, dtype, seed)
     weights = (element_force_weights([samples[i] for i in train_idx], cfg.force_balance)
                if cfg.force_balance else None)
+    samples = cast_descriptors(samples, dtype)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=cfg.patience // 4,
                                                        min_lr=cfg.lr_min)

@@ -178,3 +178,19 @@ def test_a_member_far_behind_the_committee_is_named():
     assert lagging_members([300.0, 265.0, 740.0, 358.0]) == [2]
     assert lagging_members([300.0, 265.0, 590.0, 358.0]) == []  # under twice the median (329)
     assert lagging_members([10.0, 900.0]) == []  # two members cannot say which one is off
+
+
+def test_descriptors_cast_once_give_the_same_float32_loss(synthetic_frames):
+    from mlpec_lab.potential.training import batch_loss, cast_descriptors
+
+    spec = small_spec()
+    samples = prepare(synthetic_frames[:4], spec)
+    cast = cast_descriptors(samples, torch.float32)
+    assert cast[0].desc.radial_d.dtype == np.float32 and cast[0].desc.angular_d.dtype == np.float32
+    assert samples[0].desc.radial_d.dtype == np.float64  # the originals are left alone
+    torch.manual_seed(0)
+    model = FieldAwareBP.from_spec(spec, 8).float()
+    cfg = dataclasses.replace(CFG, dtype="float32")
+    loss, parts = batch_loss(model, samples, cfg, create_graph=False)
+    loss_cast, parts_cast = batch_loss(model, cast, cfg, create_graph=False)
+    assert float(loss_cast) == float(loss) and parts_cast == parts
