@@ -1,6 +1,8 @@
 """One JupyterLab server and one Chromium for the whole browser suite (starting them
 costs ~10 s on a loaded 2-core machine).  Each test module opens its own notebook in
-its own tab and kernel under the shared server root."""
+its own tab and kernel under the shared server root.  The session lives as long as this
+package's tests (package scope): its watchdog budget is theirs, so it never fires, and
+prints, during the rest of the suite."""
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ from .harness import LabSession, artifacts_dir, require_browser
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lab(request, tmp_path_factory):
     """A running LabSession.  Its root (``lab.root``) starts with ``data`` -> the repo's
     data/; modules add their notebooks under it.  The server gets MLPEC_QUICK=1, so the
