@@ -61,8 +61,9 @@ if __name__ == "__main__":
         if stored:
             fits[name]["reference"] = {k: stored["pieces"][name]["reference"][k] for k in keys}
     result = {"model": os.path.relpath(args.model),
-              "oracle_from": os.path.relpath(args.oracle_from) if stored else None, "fields_V_per_A": fields.tolist(), "units": {
-        "dipole": "e·Å", "polarizability": "e·Å²/V"}, "pieces": fits, "adsorbate_share": {}}
+              "oracle_from": os.path.relpath(args.oracle_from) if stored else None,
+              "fields_V_per_A": fields.tolist(), "units": {"dipole": "e·Å", "polarizability": "e·Å²/V"},
+              "pieces": fits, "adsorbate_share": {}}
     for name in ("H2O*", "OH*", "H*"):
         share = {}
         for src in ("model", "reference"):

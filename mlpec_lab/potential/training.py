@@ -94,13 +94,15 @@ def prepare(frames, spec) -> list[Sample]:
 
 
 def cast_descriptors(samples, dtype) -> list[Sample]:
-    """``samples`` with their descriptor arrays in the training ``dtype`` (torch): one cast
-    up front instead of one per batch (the batches hold the same numbers)."""
+    """``samples`` with their descriptors' floating-point arrays in the training ``dtype``
+    (torch): one cast up front instead of one per batch (the batches hold the same numbers)."""
     np_dtype = torch.empty(0, dtype=dtype).numpy().dtype
-    names = ("features", "z", "radial_d", "angular_d")
-    return [dataclasses.replace(s, desc=dataclasses.replace(
-        s.desc, **{k: getattr(s.desc, k).astype(np_dtype, copy=False) for k in names}))
-        for s in samples]
+
+    def cast(desc):
+        return dataclasses.replace(desc, **{
+            k: v.astype(np_dtype, copy=False) for k, v in vars(desc).items()
+            if isinstance(v, np.ndarray) and v.dtype.kind == "f"})
+    return [dataclasses.replace(s, desc=cast(s.desc)) for s in samples]
 
 
 def model_inputs(sample, spec):

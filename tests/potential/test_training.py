@@ -186,11 +186,13 @@ def test_descriptors_cast_once_give_the_same_float32_loss(synthetic_frames):
     spec = small_spec()
     samples = prepare(synthetic_frames[:4], spec)
     cast = cast_descriptors(samples, torch.float32)
-    assert cast[0].desc.radial_d.dtype == np.float32 and cast[0].desc.angular_d.dtype == np.float32
+    for name in ("features", "z", "radial_d", "angular_d"):
+        assert getattr(cast[0].desc, name).dtype == np.float32, name
+    assert cast[0].desc.pair_i.dtype == samples[0].desc.pair_i.dtype  # indices stay integers
     assert samples[0].desc.radial_d.dtype == np.float64  # the originals are left alone
     torch.manual_seed(0)
     model = FieldAwareBP.from_spec(spec, 8).float()
     cfg = dataclasses.replace(CFG, dtype="float32")
     loss, parts = batch_loss(model, samples, cfg, create_graph=False)
     loss_cast, parts_cast = batch_loss(model, cast, cfg, create_graph=False)
-    assert float(loss_cast) == float(loss) and parts_cast == parts
+    assert loss_cast.item() == loss.item() and parts_cast == parts
