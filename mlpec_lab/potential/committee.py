@@ -17,7 +17,7 @@ from mlpec_lab.kernels.symmetry_spec import default_spec
 from mlpec_lab.potential.core_repulsion import core_radii
 from mlpec_lab.potential.modelfile import save_committee
 from mlpec_lab.potential.training import (
-    TrainingConfig, learning_curves, new_model, prepare, split_indices, train_member, usable,
+    DTYPES, TrainingConfig, learning_curves, new_model, prepare, split_indices, train_member, usable,
 )
 from mlpec_lab.reference.xtb import field_vector
 
@@ -51,7 +51,7 @@ def _member_job(job):
     """Worker: train member ``m``; returns its state dict and learning curve."""
     m, paths, spec, cfg, workdir = job
     frames, _ = read_labelled_frames(paths, cfg.max_force)
-    samples = prepare(frames, spec)
+    samples = prepare(frames, spec, derivative_dtype=DTYPES[cfg.dtype])
     train_idx, val_idx = split_indices(len(samples), cfg.validation_fraction, cfg.seed)
     model, curve = train_member(samples, train_idx, val_idx, spec, cfg, m,
                                 Path(workdir) / f"member{m}.ckpt")

@@ -58,13 +58,14 @@ def describe(atoms, spec) -> Descriptors:
     n_odd = len(spec.get("odd_etas", []))
     odd_offset = sf.features.shape[1] - n_species * n_odd
     radial_cols = np.concatenate([sj[:, None] * n_radial + np.arange(n_radial)[None, :],
-                                  odd_offset + sj[:, None] * n_odd + np.arange(n_odd)[None, :]], 1)
+                                  odd_offset + sj[:, None] * n_odd + np.arange(n_odd)[None, :]],
+                                 1).astype(np.int32)  # column numbers: int32 halves their bytes
     angular_pair = np.flatnonzero(sf.angular_slot >= 0)
     assert np.array_equal(sf.angular_slot[angular_pair], np.arange(len(angular_pair)))
     pair_index = species_pair_index(n_species)
     angular_cols = (n_species * n_radial
                     + pair_index[sj[angular_pair]][:, :, None] * n_angular
-                    + np.arange(n_angular)[None, None, :])
+                    + np.arange(n_angular)[None, None, :]).astype(np.int32)
     return Descriptors(sf.features, sf.species, atoms.positions[:, 2].copy(), sf.pair_i,
                        sf.pair_j, sf.radial_derivatives, radial_cols, angular_pair,
                        sf.angular_derivatives, angular_cols, cell_dipole_coefficient(atoms))

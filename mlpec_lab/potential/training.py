@@ -78,8 +78,13 @@ def usable(frames, max_force):
     return keep, len(frames) - len(keep)
 
 
-def prepare(frames, spec) -> list[Sample]:
-    """Descriptors and labels of labelled frames (energy, forces, dipole, info['field'])."""
+def prepare(frames, spec, derivative_dtype=None) -> list[Sample]:
+    """Descriptors and labels of labelled frames (energy, forces, dipole, info['field']).
+
+    derivative_dtype: a torch dtype (the training dtype) for the derivative blocks
+    ``radial_d`` and ``angular_d``, cast as each frame is described. In float64 they hold
+    ~70 % of a sample's bytes, so a training set is never held in float64 as well; the
+    features stay float64 (the normalisation is computed from them)."""
     out = []
     for k, atoms in enumerate(frames):
         res = atoms.calc.results if atoms.calc is not None else {}
@@ -87,16 +92,26 @@ def prepare(frames, spec) -> list[Sample]:
         if missing:
             raise ValueError(f"frame {k} has no {', '.join(missing)} label")
         fz = field_vector(atoms)[2]
-        out.append(Sample(describe(atoms, spec), float(res["energy"]), np.asarray(res["forces"]),
+        desc = describe(atoms, spec)
+        if derivative_dtype is not None:
+            np_dtype = _numpy_dtype(derivative_dtype)
+            desc = dataclasses.replace(desc, radial_d=desc.radial_d.astype(np_dtype, copy=False),
+                                       angular_d=desc.angular_d.astype(np_dtype, copy=False))
+        out.append(Sample(desc, float(res["energy"]), np.asarray(res["forces"]),
                           float(np.asarray(res["dipole"])[2]), float(fz),
                           atoms.get_chemical_symbols(), known_forces(atoms)))
     return out
 
 
+def _numpy_dtype(dtype):
+    """The numpy dtype of a torch dtype."""
+    return torch.empty(0, dtype=dtype).numpy().dtype
+
+
 def cast_descriptors(samples, dtype) -> list[Sample]:
     """``samples`` with their descriptors' floating-point arrays in the training ``dtype``
     (torch): one cast up front instead of one per batch (the batches hold the same numbers)."""
-    np_dtype = torch.empty(0, dtype=dtype).numpy().dtype
+    np_dtype = _numpy_dtype(dtype)
 
     def cast(desc):
         return dataclasses.replace(desc, **{

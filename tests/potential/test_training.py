@@ -196,3 +196,24 @@ def test_descriptors_cast_once_give_the_same_float32_loss(synthetic_frames):
     loss, parts = batch_loss(model, samples, cfg, create_graph=False)
     loss_cast, parts_cast = batch_loss(model, cast, cfg, create_graph=False)
     assert loss_cast.item() == loss.item() and parts_cast == parts
+
+
+def test_derivatives_cast_while_preparing_give_the_same_loss_and_normalisation(synthetic_frames):
+    from mlpec_lab.potential.training import batch_loss, cast_descriptors, normalisation
+
+    spec = small_spec()
+    samples = prepare(synthetic_frames[:4], spec)
+    lean = prepare(synthetic_frames[:4], spec, derivative_dtype=torch.float32)
+    assert lean[0].desc.radial_d.dtype == lean[0].desc.angular_d.dtype == np.float32
+    assert lean[0].desc.features.dtype == np.float64  # the normalisation sees float64 features
+    assert lean[0].desc.radial_cols.dtype == lean[0].desc.angular_cols.dtype == np.int32
+    for a, b in zip(normalisation(samples, spec), normalisation(lean, spec)):
+        np.testing.assert_array_equal(a, b)
+    torch.manual_seed(0)
+    model = FieldAwareBP.from_spec(spec, 8).float()
+    cfg = dataclasses.replace(CFG, dtype="float32")
+    loss, parts = batch_loss(model, cast_descriptors(samples, torch.float32), cfg,
+                             create_graph=False)
+    loss_lean, parts_lean = batch_loss(model, cast_descriptors(lean, torch.float32), cfg,
+                                       create_graph=False)
+    assert loss_lean.item() == loss.item() and parts_lean == parts
