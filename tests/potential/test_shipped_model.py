@@ -27,8 +27,10 @@ def test_shipped_model_loads_with_weights_only():
      DATA_DIR / "model" / "candidates" / "cell_dipole_committee_test_metrics_independent.json"),
     (DATA_DIR / "model" / "candidates" / "noboot_committee.pt",
      DATA_DIR / "model" / "candidates" / "noboot_committee_test_metrics_independent.json"),
+    (DATA_DIR / "model" / "candidates" / "noboot_more_data_committee.pt",
+     DATA_DIR / "model" / "candidates" / "noboot_more_data_committee_test_metrics_independent.json"),
 ], ids=["shipped", "shipped-independent", "height-candidate", "cell-dipole-candidate",
-        "noboot-candidate"])
+        "noboot-candidate", "noboot-more-data-candidate"])
 def test_recorded_test_metrics_reproduce(model, metrics):
     recorded = json.loads(metrics.read_text())
     members, payload = load_committee(model)
