@@ -17,7 +17,8 @@ from mlpec_lab.kernels.symmetry_spec import default_spec
 from mlpec_lab.potential.core_repulsion import core_radii
 from mlpec_lab.potential.modelfile import save_committee
 from mlpec_lab.potential.training import (
-    DTYPES, TrainingConfig, learning_curves, new_model, prepare, split_indices, train_member, usable,
+    DTYPES, TrainingConfig, learning_curves, new_model, prepare, split_indices, train_member,
+    usable,
 )
 from mlpec_lab.reference.xtb import field_vector
 

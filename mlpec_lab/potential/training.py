@@ -85,6 +85,7 @@ def prepare(frames, spec, derivative_dtype=None) -> list[Sample]:
     ``radial_d`` and ``angular_d``, cast as each frame is described. In float64 they hold
     ~70 % of a sample's bytes, so a training set is never held in float64 as well; the
     features stay float64 (the normalisation is computed from them)."""
+    np_dtype = None if derivative_dtype is None else _numpy_dtype(derivative_dtype)
     out = []
     for k, atoms in enumerate(frames):
         res = atoms.calc.results if atoms.calc is not None else {}
@@ -93,10 +94,8 @@ def prepare(frames, spec, derivative_dtype=None) -> list[Sample]:
             raise ValueError(f"frame {k} has no {', '.join(missing)} label")
         fz = field_vector(atoms)[2]
         desc = describe(atoms, spec)
-        if derivative_dtype is not None:
-            np_dtype = _numpy_dtype(derivative_dtype)
-            desc = dataclasses.replace(desc, radial_d=desc.radial_d.astype(np_dtype, copy=False),
-                                       angular_d=desc.angular_d.astype(np_dtype, copy=False))
+        if np_dtype is not None:
+            desc = _cast_floats(desc, np_dtype, names=("radial_d", "angular_d"))
         out.append(Sample(desc, float(res["energy"]), np.asarray(res["forces"]),
                           float(np.asarray(res["dipole"])[2]), float(fz),
                           atoms.get_chemical_symbols(), known_forces(atoms)))
@@ -108,16 +107,19 @@ def _numpy_dtype(dtype):
     return torch.empty(0, dtype=dtype).numpy().dtype
 
 
+def _cast_floats(desc, np_dtype, names=None):
+    """``desc`` with its floating-point arrays (only those in ``names``, if given) as
+    ``np_dtype``; integer arrays are left alone."""
+    return dataclasses.replace(desc, **{
+        k: v.astype(np_dtype, copy=False) for k, v in vars(desc).items()
+        if isinstance(v, np.ndarray) and v.dtype.kind == "f" and (names is None or k in names)})
+
+
 def cast_descriptors(samples, dtype) -> list[Sample]:
     """``samples`` with their descriptors' floating-point arrays in the training ``dtype``
     (torch): one cast up front instead of one per batch (the batches hold the same numbers)."""
     np_dtype = _numpy_dtype(dtype)
-
-    def cast(desc):
-        return dataclasses.replace(desc, **{
-            k: v.astype(np_dtype, copy=False) for k, v in vars(desc).items()
-            if isinstance(v, np.ndarray) and v.dtype.kind == "f"})
-    return [dataclasses.replace(s, desc=cast(s.desc)) for s in samples]
+    return [dataclasses.replace(s, desc=_cast_floats(s.desc, np_dtype)) for s in samples]
 
 
 def model_inputs(sample, spec):
