@@ -4,14 +4,14 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from ase.calculators.calculator import Calculator, all_changes
+from ase.calculators.calculator import all_changes
 
 from mlpec_lab.kernels.bp_inference import committee_outputs
 from mlpec_lab.kernels.symmetry_functions import symmetry_functions
 from mlpec_lab.potential.core_repulsion import core_repulsion
 from mlpec_lab.potential.descriptors import cell_dipole_coefficient
 from mlpec_lab.potential.modelfile import load_committee
-from mlpec_lab.reference.xtb import field_vector
+from mlpec_lab.reference.xtb import FieldCalculator, field_vector
 
 
 class ExtrapolationWarning(UserWarning):
@@ -41,7 +41,7 @@ def export_weights(members) -> dict:
             "scale": stack(lambda m: m.output_scale.numpy())}
 
 
-class MLPotential(Calculator):
+class MLPotential(FieldCalculator):
     """Field-aware BP committee: energy (eV), forces (eV/Å), dipole (e·Å, z only is
     defined for slabs) as committee means, plus uncertainty results ``energy_std`` (eV),
     ``force_deviations`` (n,) eV/Å, ``max_force_deviation`` (eV/Å), ``charges`` (e) and

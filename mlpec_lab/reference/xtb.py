@@ -31,6 +31,20 @@ def field_vector(atoms, field=None) -> np.ndarray:
     return vec
 
 
+class FieldCalculator(Calculator):
+    """An ASE calculator whose results depend on the field (its ``field`` parameter, else
+    ``atoms.info["field"]``): a changed field is a system change, so setting
+    ``atoms.info["field"]`` on unmoved atoms gives new results, not the cached ones."""
+
+    def check_state(self, atoms, tol=1e-15):
+        changes = super().check_state(atoms, tol)
+        if (self.atoms is not None and "field" not in changes
+                and not np.array_equal(field_vector(self.atoms, self.parameters.field),
+                                       field_vector(atoms, self.parameters.field))):
+            changes.append("field")
+        return changes
+
+
 @contextlib.contextmanager
 def _quiet_stdout():
     """tblite prints from Fortran to fd 1 even at verbosity 0 on errors; silence it."""
@@ -44,7 +58,7 @@ def _quiet_stdout():
             os.close(saved)
 
 
-class XTBReference(Calculator):
+class XTBReference(FieldCalculator):
     """The project's oracle: GFN1-xTB via tblite's ``Calculator`` API with a uniform field.
 
     Parameters: ``field`` (Fz in V/Å or a 3-vector; default: ``atoms.info["field"]``),

@@ -87,6 +87,18 @@ def test_field_from_info_equals_field_parameter():
     assert e_info == pytest.approx(e_param, abs=1e-9)
 
 
+def test_changing_only_the_info_field_is_not_served_from_the_cache():
+    w = molecule("H2O")
+    w.info["field"] = [0.0, 0.0, 0.25]
+    w.calc = XTBReference()
+    at_025 = w.get_potential_energy()
+    w.info["field"] = [0.0, 0.0, -0.25]
+    again = w.get_potential_energy()
+    fresh, _ = energy(w)
+    assert again == pytest.approx(fresh, abs=1e-9)
+    assert abs(again - at_025) > 1e-4
+
+
 def test_unknown_element_is_a_clear_error_not_a_tblite_traceback():
     atoms = interface(n_water=1)
     atoms[-1].symbol = "Cu"

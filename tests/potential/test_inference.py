@@ -120,6 +120,23 @@ def test_calculator_committee_statistics_and_guards():
         bad.get_potential_energy()
 
 
+def test_calculator_recomputes_when_only_the_info_field_changes():
+    # ASE caches results while positions, cell and numbers stay the same; the field in
+    # atoms.info must count as a change too, or a field scan on one Atoms reads stale values
+    spec = small_spec()
+    members = [random_model(spec, seed=s) for s in range(2)]
+    payload = {"spec": spec, "field_range": [-0.5, 0.5], "force_deviation_threshold": 1e6}
+    atoms = interface(n_water=2, layers=3, seed=3, field=0.2)
+    atoms.calc = MLPotential((members, payload))
+    first = atoms.get_potential_energy(), atoms.get_dipole_moment()[2]
+    atoms.info["field"] = np.array([0.0, 0.0, -0.3])
+    second = atoms.get_potential_energy(), atoms.get_dipole_moment()[2]
+    ref = torch_committee(members, spec, atoms, -0.3)
+    assert second[0] == pytest.approx(ref["energy"].mean(), abs=1e-10)
+    assert second[1] == pytest.approx(ref["dipole_z"].mean(), abs=1e-10)
+    assert abs(second[0] - first[0]) > 1e-6
+
+
 @pytest.mark.parametrize("cell_dipole", [False, True], ids=["height", "height-and-cell-dipole"])
 def test_calculator_passes_the_model_options_to_the_kernel(tmp_path, cell_dipole):
     # through a model file: the spec's options reach the kernel (the cell's c from the atoms)
