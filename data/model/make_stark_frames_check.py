@@ -1,0 +1,57 @@
+"""How well ML models fit μz on the Stark training frames, per adsorbate and field.
+
+    OMP_NUM_THREADS=1 python data/model/make_stark_frames_check.py OUT.json MODEL [MODEL ...]
+
+The frames of ``data/training/stark/labelled.extxyz`` (the bare 3×3×3 slab, H2O*, OH*,
+O* and H* with the adsorbate rattled, at Fz from −0.5 to 0.5 V/Å) are training data of
+every committee, so this is a fit check, not a test: it tells whether a model's Stark
+dipole of H* (``make_stark_comparison.py``, the same slab and site) is off because the
+model misfits these frames or because the unrattled structure lies outside them. For each
+model and trajectory: mean and RMS of μz(model) − μz(oracle) (e·Å) at each field.
+"""
+import json
+import sys
+import warnings
+
+import numpy as np
+from ase.io import read
+
+from mlpec_lab.potential.calculator import ExtrapolationWarning, MLPotential
+
+FRAMES = "data/training/stark/labelled.extxyz"
+
+
+def dipole_errors(model, frames):
+    """{trajectory: {Fz: [μz(model) − μz(oracle), ...]}} in e·Å."""
+    calc = MLPotential(model, on_uncertainty="quiet")
+    errors = {}
+    for frame in frames:
+        atoms = frame.copy()
+        atoms.info["field"] = frame.info["field"]
+        atoms.calc = calc
+        fz = round(float(frame.info["field"][2]), 4)
+        diff = atoms.get_dipole_moment()[2] - frame.calc.results["dipole"][2]
+        errors.setdefault(frame.info["trajectory"], {}).setdefault(fz, []).append(float(diff))
+    return errors
+
+
+if __name__ == "__main__":
+    warnings.simplefilter("ignore", ExtrapolationWarning)
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    out, models = sys.argv[1], sys.argv[2:]
+    frames = read(FRAMES, ":")
+    result = {"frames": FRAMES, "units": {"dipole_error": "e·Å", "field": "V/Å"}, "models": {}}
+    for model in models:
+        rows = {}
+        for traj, by_field in sorted(dipole_errors(model, frames).items()):
+            every = np.concatenate([np.array(v) for v in by_field.values()])
+            rows[traj] = {"mean": float(every.mean()), "rms": float(np.sqrt((every ** 2).mean())),
+                          "by_field": {str(f): {"n": len(v), "mean": float(np.mean(v))}
+                                       for f, v in sorted(by_field.items())}}
+            zero = by_field.get(0.0)
+            print(f"{model} {traj:11s} mean {every.mean():+.3f} rms {np.sqrt((every ** 2).mean()):.3f} e·Å"
+                  + (f"; at Fz = 0: {np.mean(zero):+.3f}" if zero else ""))
+        result["models"][model] = rows
+    with open(out, "w") as fh:
+        json.dump(result, fh, indent=1)
