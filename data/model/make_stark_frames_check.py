@@ -1,16 +1,18 @@
 """How well ML models fit μz on the Stark training frames, per adsorbate and field.
 
-    OMP_NUM_THREADS=1 python data/model/make_stark_frames_check.py OUT.json MODEL [MODEL ...]
+    OMP_NUM_THREADS=1 python data/model/make_stark_frames_check.py OUT.json MODEL [MODEL ...] [--frames F]
 
 The frames of ``data/training/stark/labelled.extxyz`` (the bare 3×3×3 slab, H2O*, OH*,
 O* and H* with the adsorbate rattled, at Fz from −0.5 to 0.5 V/Å) are training data of
-every committee, so this is a fit check, not a test: it tells whether a model's Stark
-dipole of H* (``make_stark_comparison.py``, the same slab and site) is off because the
-model misfits these frames or because the unrattled structure lies outside them. For each
-model and trajectory: mean and RMS of μz(model) − μz(oracle) (e·Å) at each field.
+every committee, so on them this is a fit check, not a test: it tells whether a model's
+Stark dipole of H* (``make_stark_comparison.py``, the same slab and site) is off because
+the model misfits these frames or because the unrattled structure lies outside them.
+``--frames data/training/stark2/labelled.extxyz`` (the same pieces, other seeds) makes it a
+held-out check for a model not trained on those. For each model and trajectory: mean and
+RMS of μz(model) − μz(oracle) (e·Å) at each field.
 """
+import argparse
 import json
-import sys
 import warnings
 
 import numpy as np
@@ -37,11 +39,14 @@ def dipole_errors(model, frames):
 
 if __name__ == "__main__":
     warnings.simplefilter("ignore", ExtrapolationWarning)
-    if len(sys.argv) < 3:
-        sys.exit(__doc__)
-    out, models = sys.argv[1], sys.argv[2:]
-    frames = read(FRAMES, ":")
-    result = {"frames": FRAMES, "units": {"dipole_error": "e·Å", "field": "V/Å"}, "models": {}}
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out")
+    ap.add_argument("models", nargs="+")
+    ap.add_argument("--frames", default=FRAMES, help="labelled extxyz with trajectory=stark_* frames")
+    args = ap.parse_args()
+    out, models = args.out, args.models
+    frames = read(args.frames, ":")
+    result = {"frames": args.frames, "units": {"dipole_error": "e·Å", "field": "V/Å"}, "models": {}}
     for model in models:
         rows = {}
         for traj, by_field in sorted(dipole_errors(model, frames).items()):

@@ -3,6 +3,7 @@ at fields across the trained range, labelled with GFN1-xTB (see
 ``mlpec_lab.sampling.training_set.stark_structures``).
 
     OMP_NUM_THREADS=1 python data/training/make_stark_set.py data/training/stark 150
+    OMP_NUM_THREADS=1 python data/training/make_stark_set.py data/training/stark2 300 3500
 
 Resumable (configurations are rebuilt identically from the seed; labelling skips what is done).
 """
@@ -14,4 +15,5 @@ from mlpec_lab.sampling.training_set import stark_structures, label_structure_se
 if __name__ == "__main__":
     out = sys.argv[1] if len(sys.argv) > 1 else "data/training/stark"
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 150
-    print(json.dumps(label_structure_set(out, lambda: stark_structures(n))))
+    seed = int(sys.argv[3]) if len(sys.argv) > 3 else 3000
+    print(json.dumps(label_structure_set(out, lambda: stark_structures(n, seed=seed))))
