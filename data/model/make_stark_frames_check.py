@@ -28,8 +28,7 @@ def dipole_errors(model, frames):
     calc = MLPotential(model, on_uncertainty="quiet")
     errors = {}
     for frame in frames:
-        atoms = frame.copy()
-        atoms.info["field"] = frame.info["field"]
+        atoms = frame.copy()  # info["field"] comes along
         atoms.calc = calc
         fz = round(float(frame.info["field"][2]), 4)
         diff = atoms.get_dipole_moment()[2] - frame.calc.results["dipole"][2]
