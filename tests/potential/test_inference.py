@@ -86,10 +86,15 @@ def test_cuda_twin_equals_cpu_under_the_simulator():
     assert "CUDA twin OK" in res.stdout
 
 
-def test_calculator_committee_statistics_and_guards():
+def random_committee(n_members):
+    """(members, payload, spec): an untrained committee on ``small_spec``, trained range ±0.5 V/Å."""
     spec = small_spec()
-    members = [random_model(spec, seed=s) for s in range(3)]
-    payload = {"spec": spec, "field_range": [-0.5, 0.5], "force_deviation_threshold": 1e6}
+    members = [random_model(spec, seed=s) for s in range(n_members)]
+    return members, {"spec": spec, "field_range": [-0.5, 0.5], "force_deviation_threshold": 1e6}, spec
+
+
+def test_calculator_committee_statistics_and_guards():
+    members, payload, spec = random_committee(3)
     atoms = interface(n_water=2, layers=3, seed=3, field=0.2)
     atoms.calc = MLPotential((members, payload))
     energy = atoms.get_potential_energy()
@@ -123,9 +128,7 @@ def test_calculator_committee_statistics_and_guards():
 def test_calculator_recomputes_when_only_the_info_field_changes():
     # ASE caches results while positions, cell and numbers stay the same; the field in
     # atoms.info must count as a change too, or a field scan on one Atoms reads stale values
-    spec = small_spec()
-    members = [random_model(spec, seed=s) for s in range(2)]
-    payload = {"spec": spec, "field_range": [-0.5, 0.5], "force_deviation_threshold": 1e6}
+    members, payload, spec = random_committee(2)
     atoms = interface(n_water=2, layers=3, seed=3, field=0.2)
     atoms.calc = MLPotential((members, payload))
     first = atoms.get_potential_energy(), atoms.get_dipole_moment()[2]
