@@ -43,19 +43,18 @@ if __name__ == "__main__":
     ap.add_argument("models", nargs="+")
     ap.add_argument("--frames", default=FRAMES, help="labelled extxyz with trajectory=stark_* frames")
     args = ap.parse_args()
-    out, models = args.out, args.models
     frames = read(args.frames, ":")
     result = {"frames": args.frames, "units": {"dipole_error": "e·Å", "field": "V/Å"}, "models": {}}
-    for model in models:
+    for model in args.models:
         rows = {}
         for traj, by_field in sorted(dipole_errors(model, frames).items()):
             every = np.concatenate([np.array(v) for v in by_field.values()])
-            rows[traj] = {"mean": float(every.mean()), "rms": float(np.sqrt((every ** 2).mean())),
-                          "by_field": {str(f): {"n": len(v), "mean": float(np.mean(v))}
-                                       for f, v in sorted(by_field.items())}}
-            zero = by_field.get(0.0)
-            print(f"{model} {traj:11s} mean {every.mean():+.3f} rms {np.sqrt((every ** 2).mean()):.3f} e·Å"
-                  + (f"; at Fz = 0: {np.mean(zero):+.3f}" if zero else ""))
+            row = rows[traj] = {"mean": float(every.mean()), "rms": float(np.sqrt((every ** 2).mean())),
+                                "by_field": {str(f): {"n": len(v), "mean": float(np.mean(v))}
+                                             for f, v in sorted(by_field.items())}}
+            zero = row["by_field"].get("0.0")
+            print(f"{model} {traj:11s} mean {row['mean']:+.3f} rms {row['rms']:.3f} e·Å"
+                  + (f"; at Fz = 0: {zero['mean']:+.3f}" if zero else ""))
         result["models"][model] = rows
-    with open(out, "w") as fh:
+    with open(args.out, "w") as fh:
         json.dump(result, fh, indent=1)
